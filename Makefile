@@ -1,0 +1,77 @@
+# pkgtool - site file -> .deb and .rpm of the Komodo Periphery agent
+# SPDX-License-Identifier: MIT
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib
+# Developer builds fail on warnings; users building a release may pass WERROR=0.
+WERROR ?= 1
+
+WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+       -Wmissing-prototypes -Wold-style-definition -Wwrite-strings \
+       -Wpointer-arith -Wvla -Wundef -Wcast-qual -Wimplicit-fallthrough \
+       -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) \
+	$(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
+LIBS = $(shell $(PKG_CONFIG) --libs $(DEPS)) -lpthread
+
+SRCS = $(sort $(filter-out pkgtool/embedded.c,$(wildcard pkgtool/*.c))) \
+	pkgtool/embedded.c
+OBJS = $(SRCS:.c=.o)
+LIB_OBJS = $(filter-out pkgtool/main.o,$(OBJS))
+HDRS = $(wildcard pkgtool/*.h)
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+EMBED = config/defaults.yml $(sort $(wildcard templates/deb/* templates/rpm/* templates/*.in))
+
+all: pkgtool/pkgtool tests/fake/fake-periphery
+
+pkgtool/pkgtool: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+pkgtool/%.o: pkgtool/%.c $(HDRS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# config/defaults.yml and templates/ are compiled in: one source of truth,
+# and an installed pkgtool needs no data directory.
+pkgtool/embedded.c: scripts/embed.sh $(EMBED)
+	sh scripts/embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
+
+tests/unit/unit: $(UNIT_SRCS) $(LIB_OBJS) $(HDRS) tests/unit/harness.h
+	$(CC) $(ALL_CFLAGS) -Ipkgtool $(LDFLAGS) -o $@ $(UNIT_SRCS) \
+		$(LIB_OBJS) $(LIBS)
+
+tests/fake/fake-periphery: $(wildcard tests/fake/periphery*.c)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(wildcard tests/fake/periphery*.c) \
+		$(shell $(PKG_CONFIG) --libs jansson) -lpthread
+
+check: all tests/unit/unit
+	PKGTOOL=$(CURDIR)/pkgtool/pkgtool sh scripts/check.sh
+
+# Sanitizer build in its own tree so the normal objects stay usable.
+check-asan:
+	$(MAKE) clean-bins
+	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" SKIP_E2E=1
+	$(MAKE) clean-bins
+
+install: pkgtool/pkgtool
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 pkgtool/pkgtool $(DESTDIR)$(BINDIR)/pkgtool
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pkgtool
+
+clean-bins:
+	rm -f pkgtool/*.o pkgtool/pkgtool tests/unit/unit tests/fake/fake-periphery
+
+clean: clean-bins
+	rm -f pkgtool/embedded.c
+	rm -rf tests/tmp
+
+.PHONY: all check check-asan install uninstall clean clean-bins
