@@ -1,0 +1,49 @@
+/* render.h - text the package ships: Periphery config, units, sysusers
+ * SPDX-License-Identifier: MIT
+ *
+ * Every function appends to out and returns 0, or reports (at the site
+ * location that caused it) and returns -1. Rendering is pure: the same site
+ * and version give the same bytes. Secrets only ever reach the config and
+ * the environment file, both shipped 0640; never the unit files.
+ */
+#ifndef PKGTOOL_RENDER_H
+#define PKGTOOL_RENDER_H
+
+#include "buf.h"
+#include "site.h"
+#include "version.h"
+
+/* Where the packaged files live (DESIGN §3). */
+#define PERIPHERY_BIN "/usr/bin/periphery"
+#define UNIT_NAME "periphery.service"
+#define SYSTEM_UNIT_DIR "/usr/lib/systemd/system"
+#define USER_UNIT_DIR "/usr/lib/systemd/user"
+#define ENV_FILE "/etc/komodo/periphery.env"
+#define KEYS_DIR "/etc/komodo/keys"
+
+int render_config(const struct site *s, const struct version *v,
+		  struct buf *out);
+int render_unit(const struct site *s, const struct version *v,
+		struct buf *out);
+/* systemd EnvironmentFile for komodo_extra_env; empty when there is none. */
+int render_env(const struct site *s, struct buf *out);
+int render_sysusers(const struct site *s, struct buf *out);
+
+/* A raw key from the site that the package ships as a file. */
+struct render_keyfile {
+	char path[256];		/* payload path under KEYS_DIR */
+	struct buf pem;
+	int secret;		/* private key: mode 0640 */
+};
+/* Lists the key files for v >= 2.0.0 (see the role's key handling);
+ * *n is set to their number. Caller releases each pem. */
+int render_keyfiles(const struct site *s, const struct version *v,
+		    struct render_keyfile *out, size_t max, size_t *n);
+
+/* Appends s as a TOML basic string (quotes included); -1 if s is not
+ * valid UTF-8. */
+int toml_quote(struct buf *out, const char *s);
+/* Appends a TOML key: bare when possible, quoted otherwise. */
+int toml_key(struct buf *out, const char *k);
+
+#endif

@@ -1,0 +1,681 @@
+/* site.c - load the site file and the compiled-in defaults (libyaml)
+ * SPDX-License-Identifier: MIT
+ *
+ * Flow: defaults.yml -> variable table; site file -> value tree; unknown
+ * keys rejected; user values replace defaults; derived defaults computed;
+ * "{{ name }}" expanded; every value checked by its type. Errors are
+ * collected (all of them are reported) and make site_load() fail.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "buf.h"
+#include "embedded.h"
+#include "site.h"
+#include "site_types.h"
+#include "sval.h"
+#include "banned.h"
+
+/* Role variables that were renamed; a site using the old name gets the new
+ * one suggested instead of a silent fallback (the role's pitfall 9). */
+static const char *const renamed[][2] = {
+	{ "periphery_port", "komodo_periphery_port" },
+	{ "root_dir", "komodo_root_directory" },
+	{ "repo_dir", "komodo_repo_dir" },
+	{ "stack_dir", "komodo_stack_dir" },
+	{ "build_dir", "komodo_build_dir" },
+	{ "stacks_polling_rate", "komodo_stats_polling_rate" },
+	{ "ssl_enabled", "komodo_ssl_enabled" },
+	{ "logging_level", "komodo_logging_level" },
+	{ "logging_stdio", "komodo_logging_stdio" },
+	{ "logging_opentelemetry_service_name",
+	  "komodo_logging_opentelemetry_service_name" },
+	{ "komodo_delete_user", "allow_delete_komodo_user" },
+	{ "komodo_service_dir", "komodo_service_scope" },
+	{ "komodo_service_path", "komodo_service_scope" },
+	{ "komodo_download_sources", "komodo_download_base_url" },
+};
+
+static struct loc mark_loc(const char *file, yaml_mark_t m)
+{
+	struct loc l = { file, (unsigned)m.line + 1, (unsigned)m.column + 1 };
+
+	return l;
+}
+
+/* ---- YAML -> sval ------------------------------------------------------ */
+
+struct conv {
+	yaml_document_t *doc;
+	const char *file;
+	const struct site *site;	/* NULL while reading defaults */
+	int depth;
+};
+
+static struct sval *conv_node(struct conv *c, yaml_node_t *node);
+
+static int read_file_value(struct conv *c, const char *arg,
+			   const struct loc *loc, struct buf *out)
+{
+	struct buf path = BUF_INIT;
+	int r = 0;
+
+	if (arg[0] != '/' && c->site && c->site->dir)
+		buf_addf(&path, "%s/", c->site->dir);
+	buf_addstr(&path, arg);
+	if (buf_read_file(out, path.data) < 0)
+		r = error_at(loc, "!file '%s': %s", arg, strerror(errno));
+	/* a trailing newline is an artefact of editors, not of the secret */
+	while (out->len && (out->data[out->len - 1] == '\n' ||
+			    out->data[out->len - 1] == '\r'))
+		buf_truncate(out, out->len - 1);
+	buf_release(&path);
+	return r;
+}
+
+/* Site files may take any scalar from the environment or a file. */
+static struct sval *conv_source_tag(struct conv *c, const char *tag,
+				    const char *text, const struct loc *loc)
+{
+	struct buf b = BUF_INIT;
+	struct sval *v;
+
+	if (!strcmp(tag, "!env")) {
+		const char *e = getenv(text);
+
+		if (!e) {
+			error_at(loc,
+				 "!env: environment variable '%s' is not set",
+				 text);
+			return NULL;
+		}
+		buf_addstr(&b, e);
+	} else if (!strcmp(tag, "!file")) {
+		if (read_file_value(c, text, loc, &b) < 0) {
+			buf_release(&b);
+			return NULL;
+		}
+	} else if (!strcmp(tag, "!vault")) {
+		error_at(loc, "Ansible Vault values are not supported yet; "
+			      "use !env NAME or !file PATH for secrets");
+		return NULL;
+	} else {
+		error_at(loc, "unknown tag '%s' (supported: !env, !file)",
+			 tag);
+		return NULL;
+	}
+	v = sval_scalar(b.data, loc);
+	v->quoted = 1;
+	v->secret = 1;
+	if (b.alloc)
+		explicit_bzero(b.data, b.len);
+	buf_release(&b);
+	return v;
+}
+
+static int key_seen(const struct sval *m, const char *key)
+{
+	return sval_map_get(m, key) != NULL;
+}
+
+static struct sval *conv_node(struct conv *c, yaml_node_t *node)
+{
+	struct loc loc = mark_loc(c->file, node->start_mark);
+	const char *tag = (const char *)node->tag;
+	struct sval *v = NULL;
+
+	if (++c->depth > 64) {
+		error_at(&loc, "nesting too deep");
+		goto out;
+	}
+	switch (node->type) {
+	case YAML_SCALAR_NODE: {
+		const char *text = (const char *)node->data.scalar.value;
+		int plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+
+		if (c->site && tag && tag[0] == '!' && tag[1] != '!') {
+			v = conv_source_tag(c, tag, text, &loc);
+			break;
+		}
+		if (plain && (!strcmp(text, "~") || !strcmp(text, "null") ||
+			      !strcmp(text, "Null") || !strcmp(text, "NULL") ||
+			      !text[0])) {
+			v = sval_new(SV_NULL, &loc);
+			break;
+		}
+		v = sval_scalar(text, &loc);
+		v->quoted = !plain;
+		break;
+	}
+	case YAML_SEQUENCE_NODE: {
+		yaml_node_item_t *it;
+
+		v = sval_new(SV_SEQ, &loc);
+		for (it = node->data.sequence.items.start;
+		     it < node->data.sequence.items.top; it++) {
+			struct sval *item = conv_node(
+				c, yaml_document_get_node(c->doc, *it));
+
+			if (!item) {
+				sval_free(v);
+				v = NULL;
+				goto out;
+			}
+			sval_push(v, item);
+		}
+		break;
+	}
+	case YAML_MAPPING_NODE: {
+		yaml_node_pair_t *p;
+		int bad = 0;
+
+		v = sval_new(SV_MAP, &loc);
+		for (p = node->data.mapping.pairs.start;
+		     p < node->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+			struct loc kl = mark_loc(c->file, k->start_mark);
+			struct sval *val;
+			const char *key;
+
+			if (k->type != YAML_SCALAR_NODE) {
+				bad = error_at(&kl, "mapping keys must be "
+						    "plain strings");
+				continue;
+			}
+			key = (const char *)k->data.scalar.value;
+			if (!strcmp(key, "<<")) {
+				bad = error_at(&kl, "YAML merge keys ('<<') "
+						    "are not supported; write "
+						    "the keys out");
+				continue;
+			}
+			if (key_seen(v, key)) {
+				bad = error_at(&kl, "duplicate key '%s'", key);
+				continue;
+			}
+			val = conv_node(c, yaml_document_get_node(c->doc,
+								  p->value));
+			if (!val) {
+				bad = -1;
+				continue;
+			}
+			sval_map_put(v, key, &kl, val);
+		}
+		if (bad) {
+			sval_free(v);
+			v = NULL;
+		}
+		break;
+	}
+	case YAML_NO_NODE:
+		v = sval_new(SV_NULL, &loc);
+		break;
+	}
+out:
+	c->depth--;
+	return v;
+}
+
+/* Parses one YAML document. *root is NULL for an empty file. */
+static int parse_yaml(const char *file, const char *data, size_t len,
+		      const struct site *site, struct sval **root,
+		      struct sval *tags)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	struct conv c = { &doc, file, site, 0 };
+	yaml_node_t *top;
+	int r = -1;
+
+	*root = NULL;
+	if (!yaml_parser_initialize(&parser))
+		die("out of memory (yaml)");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
+				     len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		struct loc l = mark_loc(file, parser.problem_mark);
+
+		if (parser.context)
+			error_at(&l, "%s %s (line %zu column %zu)",
+				 parser.problem ? parser.problem : "syntax error",
+				 parser.context, parser.context_mark.line + 1,
+				 parser.context_mark.column + 1);
+		else
+			error_at(&l, "%s",
+				 parser.problem ? parser.problem
+						: "YAML syntax error");
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	top = yaml_document_get_root_node(&doc);
+	if (top) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			struct loc l = mark_loc(file, parser.problem_mark);
+
+			error_at(&l, "%s", parser.problem ? parser.problem
+							  : "YAML syntax error");
+			goto out;
+		}
+		if (yaml_document_get_root_node(&extra)) {
+			struct loc l = mark_loc(
+				file,
+				yaml_document_get_root_node(&extra)->start_mark);
+
+			yaml_document_delete(&extra);
+			error_at(&l, "only one YAML document is allowed");
+			goto out;
+		}
+		yaml_document_delete(&extra);
+		*root = conv_node(&c, top);
+		if (!*root)
+			goto out;
+		/* defaults.yml keeps its type tags beside the values */
+		if (tags && top->type == YAML_MAPPING_NODE) {
+			yaml_node_pair_t *p;
+
+			for (p = top->data.mapping.pairs.start;
+			     p < top->data.mapping.pairs.top; p++) {
+				yaml_node_t *val =
+					yaml_document_get_node(&doc, p->value);
+
+				sval_push(tags,
+					  sval_scalar(val->tag ? (const char *)
+								 val->tag
+							       : "",
+						      NULL));
+			}
+		}
+	}
+	r = 0;
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+/* ---- variables ----------------------------------------------------------- */
+
+static struct site_var *find_var(const struct site *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_vars; i++)
+		if (!strcmp(s->vars[i].name, name))
+			return &s->vars[i];
+	return NULL;
+}
+
+static struct site_var *var(const struct site *s, const char *name)
+{
+	struct site_var *v = find_var(s, name);
+
+	if (!v)
+		BUG("unknown site variable '%s'", name);
+	return v;
+}
+
+static int load_defaults(struct site *s)
+{
+	const struct embedded *e = embedded_find("config/defaults.yml");
+	struct sval *root, *tags = sval_new(SV_SEQ, NULL);
+	size_t i;
+
+	if (!e)
+		BUG("config/defaults.yml is not embedded");
+	if (parse_yaml(e->name, e->data, e->len, NULL, &root, tags) < 0 ||
+	    !root || root->type != SV_MAP || tags->n != root->n)
+		BUG("config/defaults.yml does not parse");
+	s->vars = xcalloc(root->n, sizeof(*s->vars));
+	for (i = 0; i < root->n; i++) {
+		struct site_var *sv = &s->vars[i];
+
+		sv->name = xstrdup(root->keys[i]);
+		sv->type = site_type_find(tags->items[i]->str);
+		if (!sv->type)
+			BUG("defaults.yml: '%s' has unknown type '%s'",
+			    sv->name, tags->items[i]->str);
+		sv->def = root->items[i];
+		root->items[i] = NULL;
+		s->nr_vars++;
+	}
+	for (i = 0; i < root->n; i++)
+		root->items[i] = sval_new(SV_NULL, NULL);
+	sval_free(root);
+	sval_free(tags);
+	return 0;
+}
+
+static void suggest_key(const struct site *s, const char *key,
+			const struct loc *loc)
+{
+	size_t i, best = (size_t)-1, bi = 0;
+
+	for (i = 0; i < ARRAY_SIZE(renamed); i++)
+		if (!strcmp(key, renamed[i][0])) {
+			error_at(loc, "'%s' was renamed; use '%s'", key,
+				 renamed[i][1]);
+			return;
+		}
+	for (i = 0; i < s->nr_vars; i++) {
+		size_t d = edit_distance(key, s->vars[i].name);
+
+		if (d < best) {
+			best = d;
+			bi = i;
+		}
+	}
+	if (best <= 3 || (best <= strlen(key) / 3 && best < 8))
+		error_at(loc, "unknown key '%s'; did you mean '%s'?", key,
+			 s->vars[bi].name);
+	else
+		error_at(loc, "unknown key '%s' (every key is listed in "
+			      "config/defaults.yml)",
+			 key);
+}
+
+/* ---- "{{ name }}" expansion ---------------------------------------------- */
+
+static int expand_var(struct site *s, struct site_var *v, int depth);
+
+static int expand_scalar(struct site *s, struct sval *sv, int depth)
+{
+	struct buf out = BUF_INIT;
+	const char *p = sv->str, *open;
+	int r = 0;
+
+	if (sv->secret || !strstr(p, "{{"))
+		return 0;
+	while ((open = strstr(p, "{{"))) {
+		const char *close = strstr(open, "}}"), *b, *e;
+		struct site_var *ref;
+		char *name;
+
+		buf_add(&out, p, (size_t)(open - p));
+		if (!close) {
+			r = error_at(&sv->loc, "unterminated '{{' in '%s'",
+				     sv->str);
+			break;
+		}
+		for (b = open + 2; *b == ' '; b++)
+			;
+		for (e = close; e > b && e[-1] == ' '; e--)
+			;
+		name = xstrndup(b, (size_t)(e - b));
+		ref = find_var(s, name);
+		if (!ref) {
+			if (strpbrk(name, "|()[]."))
+				r = error_at(&sv->loc,
+					     "only '{{ variable }}' is "
+					     "supported, not Jinja expressions "
+					     "('%s')",
+					     name);
+			else
+				r = error_at(&sv->loc,
+					     "'{{ %s }}' names no variable",
+					     name);
+			free(name);
+			break;
+		}
+		free(name);
+		if (expand_var(s, ref, depth + 1) < 0) {
+			r = -1;
+			break;
+		}
+		if (ref->val->type == SV_NULL) {
+			/* a computed default not known yet: empty */
+		} else if (ref->val->type != SV_SCALAR) {
+			r = error_at(&sv->loc, "'{{ %s }}' is a list or map; "
+					       "only scalars can be "
+					       "substituted",
+				     ref->name);
+			break;
+		} else {
+			buf_addstr(&out, ref->val->str);
+		}
+		p = close + 2;
+	}
+	if (!r) {
+		buf_addstr(&out, p);
+		sval_set_str(sv, out.data);
+	}
+	buf_release(&out);
+	return r;
+}
+
+static int expand_tree(struct site *s, struct sval *v, int depth)
+{
+	size_t i;
+	int r = 0;
+
+	if (v->type == SV_SCALAR)
+		return expand_scalar(s, v, depth);
+	for (i = 0; i < v->n; i++)
+		if (expand_tree(s, v->items[i], depth) < 0)
+			r = -1;
+	return r;
+}
+
+/* Each variable is expanded once; depth catches reference cycles. */
+static int expand_var(struct site *s, struct site_var *v, int depth)
+{
+	if (depth > 32)
+		return error_at(&v->val->loc,
+				"'{{ %s }}' refers to itself (a cycle)",
+				v->name);
+	return expand_tree(s, v->val, depth);
+}
+
+/* ---- derived defaults ---------------------------------------------------- */
+
+static void derive(struct site *s)
+{
+	struct site_var *v;
+
+	v = var(s, "komodo_server_enabled");
+	if (v->val->type == SV_NULL) {
+		int outbound = !sval_is_empty(var(s, "komodo_core_address")->val);
+
+		sval_free(v->val);
+		v->val = sval_scalar(outbound ? "false" : "true", &v->def->loc);
+	}
+	v = var(s, "allow_create_komodo_user");
+	if (v->val->type == SV_NULL) {
+		const struct sval *a = var(s, "komodo_action")->val;
+		int install = a->type == SV_SCALAR && !strcmp(a->str, "install");
+
+		sval_free(v->val);
+		v->val = sval_scalar(install ? "true" : "false", &v->def->loc);
+	}
+}
+
+/* komodo_core_http_address: the role's derivation, for version lookups. */
+static void derive_core_http(struct site *s)
+{
+	struct site_var *v = var(s, "komodo_core_http_address");
+	const struct sval *url = var(s, "komodo_core_url")->val;
+	const struct sval *ws = var(s, "komodo_core_address")->val;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (!sval_is_empty(v->val))
+		goto trim;
+	if (!sval_is_empty(url)) {
+		buf_addstr(&b, url->str);
+	} else if (!sval_is_empty(ws)) {
+		for (i = 0; i < ws->n; i++) {
+			const char *w = ws->items[i]->str;
+
+			if (starts_with(w, "wss://"))
+				buf_addf(&b, "https://%s", w + 6);
+			else if (starts_with(w, "ws://"))
+				buf_addf(&b, "http://%s", w + 5);
+			else
+				continue;
+			break;
+		}
+	}
+	sval_set_str(v->val, b.data);
+trim:
+	while (v->val->str && ends_with(v->val->str, "/"))
+		v->val->str[strlen(v->val->str) - 1] = '\0';
+	buf_release(&b);
+}
+
+/* ---- load ---------------------------------------------------------------- */
+
+static int load(struct site *s, const char *name, const char *data,
+		size_t len)
+{
+	struct sval *root = NULL;
+	size_t i;
+	int r = 0;
+
+	load_defaults(s);
+	if (parse_yaml(name, data, len, s, &root, NULL) < 0)
+		return -1;
+	if (root && root->type != SV_MAP && root->type != SV_NULL) {
+		error_at(&root->loc, "the site file must be a mapping of "
+				     "variable names to values");
+		sval_free(root);
+		return -1;
+	}
+	for (i = 0; root && i < root->n; i++) {
+		struct site_var *v = find_var(s, root->keys[i]);
+
+		if (!v) {
+			suggest_key(s, root->keys[i], &root->key_locs[i]);
+			r = -1;
+			continue;
+		}
+		v->val = root->items[i];
+		root->items[i] = sval_new(SV_NULL, NULL);
+		v->set = 1;
+	}
+	sval_free(root);
+	if (r < 0)
+		return -1;
+	for (i = 0; i < s->nr_vars; i++)
+		if (!s->vars[i].val)
+			s->vars[i].val = sval_copy(s->vars[i].def);
+	/* the action decides a default, so check it before deriving */
+	if (site_type_check(var(s, "komodo_action")->type,
+			    var(s, "komodo_action")->val, "komodo_action",
+			    s) < 0)
+		return -1;
+	for (i = 0; i < s->nr_vars; i++)
+		if (expand_var(s, &s->vars[i], 0) < 0)
+			r = -1;
+	if (r < 0)
+		return -1;
+	for (i = 0; i < s->nr_vars; i++) {
+		struct site_var *v = &s->vars[i];
+
+		if (v->val->type == SV_NULL && v->def->type == SV_NULL)
+			continue; /* derived below, or optional */
+		if (site_type_check(v->type, v->val, v->name, s) < 0)
+			r = -1;
+	}
+	if (r < 0)
+		return -1;
+	derive(s);
+	derive_core_http(s);
+	return 0;
+}
+
+static void set_path(struct site *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	s->path = xstrdup(path);
+	s->dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path))
+		       : xstrdup(".");
+}
+
+int site_load(struct site *s, const char *path)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	set_path(s, path);
+	if (buf_read_file(&b, path) < 0) {
+		r = error("cannot read site file '%s': %s", path,
+			  strerror(errno));
+		buf_release(&b);
+		return r;
+	}
+	r = load(s, s->path, b.data, b.len);
+	buf_release(&b);
+	return r;
+}
+
+int site_load_mem(struct site *s, const char *name, const char *data,
+		  size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	set_path(s, name);
+	return load(s, s->path, data, len);
+}
+
+void site_release(struct site *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_vars; i++) {
+		free(s->vars[i].name);
+		sval_free(s->vars[i].def);
+		sval_free(s->vars[i].val);
+	}
+	free(s->vars);
+	free(s->path);
+	free(s->dir);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct sval *site_get(const struct site *s, const char *key)
+{
+	return var(s, key)->val;
+}
+
+const char *site_str(const struct site *s, const char *key)
+{
+	const struct sval *v = site_get(s, key);
+
+	if (v->type == SV_NULL)
+		return "";
+	if (v->type != SV_SCALAR)
+		BUG("site variable '%s' is not a scalar", key);
+	return v->str;
+}
+
+int site_bool(const struct site *s, const char *key)
+{
+	return !strcmp(site_str(s, key), "true");
+}
+
+long site_int(const struct site *s, const char *key)
+{
+	return strtol(site_str(s, key), NULL, 10);
+}
+
+int site_is_set(const struct site *s, const char *key)
+{
+	return var(s, key)->set;
+}
+
+const struct loc *site_loc(const struct site *s, const char *key)
+{
+	return &var(s, key)->val->loc;
+}
+
+const char *site_var_name(const struct site *s, size_t i)
+{
+	return s->vars[i].name;
+}
+
+const struct sval *site_var_value(const struct site *s, size_t i)
+{
+	return s->vars[i].val;
+}

@@ -1,0 +1,70 @@
+/* site.h - the site file: YAML -> validated variables with source marks
+ * SPDX-License-Identifier: MIT
+ *
+ * site_load() reads the compiled-in config/defaults.yml (every variable,
+ * its type tag and default) and the user's site file, rejects unknown keys
+ * (with a "did you mean"), replaces "{{ name }}" references, computes the
+ * derived defaults and validates every value. All problems are reported as
+ * FILE:LINE:COL: error: ... and the call returns -1; nothing is partially
+ * usable after a failure except site_release().
+ *
+ * After a successful load every variable has a value of its declared shape:
+ * scalars are SV_SCALAR (bools are "true"/"false"); list-typed variables are
+ * SV_SEQ (a string was turned into a one-item list, items trimmed, empty
+ * ones dropped, duplicates removed). The accessors BUG() on a name that is
+ * not in defaults.yml, so a typo in the code cannot go unnoticed.
+ */
+#ifndef PKGTOOL_SITE_H
+#define PKGTOOL_SITE_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+enum sval_type { SV_NULL, SV_SCALAR, SV_SEQ, SV_MAP };
+
+struct sval {
+	enum sval_type type;
+	char *str;		/* SV_SCALAR text */
+	int quoted;		/* scalar was quoted in YAML */
+	int secret;		/* from !env/!file, or a secret-typed key */
+	struct sval **items;	/* SV_SEQ items, SV_MAP values */
+	char **keys;		/* SV_MAP keys */
+	struct loc *key_locs;	/* SV_MAP key positions */
+	size_t n, alloc;
+	struct loc loc;
+};
+
+struct site_var;
+
+struct site {
+	char *path;		/* the site file as given */
+	char *dir;		/* its directory, for relative !file/templates */
+	struct site_var *vars;	/* one per defaults.yml key, in file order */
+	size_t nr_vars;
+};
+
+int site_load(struct site *s, const char *path);
+/* Same, from memory; name is used in diagnostics. */
+int site_load_mem(struct site *s, const char *name, const char *data,
+		  size_t len);
+void site_release(struct site *s);
+
+const struct sval *site_get(const struct site *s, const char *key);
+/* "" for a null value. */
+const char *site_str(const struct site *s, const char *key);
+int site_bool(const struct site *s, const char *key);
+long site_int(const struct site *s, const char *key);
+/* 1 when the user set the key in the site file. */
+int site_is_set(const struct site *s, const char *key);
+/* Where the value came from (site file or defaults.yml). */
+const struct loc *site_loc(const struct site *s, const char *key);
+
+/* Looks up a map entry; NULL when absent. */
+const struct sval *sval_map_get(const struct sval *m, const char *key);
+
+/* Iteration over all variables, for templates and `pkgtool check -v`. */
+const char *site_var_name(const struct site *s, size_t i);
+const struct sval *site_var_value(const struct site *s, size_t i);
+
+#endif

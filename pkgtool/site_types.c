@@ -1,0 +1,1111 @@
+/* site_types.c - validation and normalisation of site values
+ * SPDX-License-Identifier: MIT
+ *
+ * Every message names the key and says what would be accepted, because the
+ * person reading it is editing a YAML file, not reading our code.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "site_types.h"
+#include "sval.h"
+#include "banned.h"
+
+typedef int (*check_fn)(struct sval *v, const char *name,
+			const struct site *s);
+
+struct site_type {
+	const char *tag;
+	check_fn check;
+	int secret;
+};
+
+/* ---- helpers --------------------------------------------------------- */
+
+static const char *shape(const struct sval *v)
+{
+	switch (v->type) {
+	case SV_NULL:
+		return "nothing";
+	case SV_SCALAR:
+		return "a string";
+	case SV_SEQ:
+		return "a list";
+	case SV_MAP:
+		return "a mapping";
+	}
+	return "?";
+}
+
+static int want_scalar(struct sval *v, const char *name, const char *what)
+{
+	if (v->type == SV_NULL) {
+		v->type = SV_SCALAR;
+		v->str = xstrdup("");
+	}
+	if (v->type != SV_SCALAR)
+		return error_at(&v->loc, "'%s' must be %s, not %s", name, what,
+				shape(v));
+	return 0;
+}
+
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int one_of(struct sval *v, const char *name, const char *const *ok,
+		  const char *hint)
+{
+	size_t i;
+
+	if (want_scalar(v, name, "a string") < 0)
+		return -1;
+	for (i = 0; ok[i]; i++)
+		if (!strcmp(v->str, ok[i]))
+			return 0;
+	return error_at(&v->loc, "'%s' is '%s'; %s", name, v->str, hint);
+}
+
+/* A string or a list of strings becomes a list: flattened, trimmed, empty
+ * items dropped, duplicates removed (the role's normalisation). */
+static int to_list(struct sval *v, const char *name)
+{
+	struct sval *out = sval_new(SV_SEQ, &v->loc);
+	size_t i, j;
+	int r = 0;
+
+	if (v->type == SV_NULL) {
+		v->type = SV_SEQ;
+		sval_free(out);
+		return 0;
+	}
+	if (v->type == SV_MAP) {
+		sval_free(out);
+		return error_at(&v->loc, "'%s' must be a string or a list of "
+					 "strings, not a mapping",
+				name);
+	}
+	if (v->type == SV_SCALAR) {
+		struct sval *item = sval_copy(v);
+
+		free(v->str);
+		v->str = NULL;
+		v->type = SV_SEQ;
+		sval_push(v, item);
+	}
+	for (i = 0; i < v->n; i++) {
+		struct sval *it = v->items[i];
+		const char *b, *e;
+		char *t;
+		int dup = 0;
+
+		if (it->type == SV_NULL)
+			continue;
+		if (it->type != SV_SCALAR) {
+			r = error_at(&it->loc, "'%s' items must be strings, "
+					       "not %s",
+				     name, shape(it));
+			continue;
+		}
+		for (b = it->str; isspace((unsigned char)*b); b++)
+			;
+		for (e = b + strlen(b); e > b && isspace((unsigned char)e[-1]);
+		     e--)
+			;
+		if (e == b)
+			continue;
+		t = xstrndup(b, (size_t)(e - b));
+		for (j = 0; j < out->n; j++)
+			if (!strcmp(out->items[j]->str, t))
+				dup = 1;
+		if (!dup) {
+			struct sval *n = sval_scalar(t, &it->loc);
+
+			n->secret = it->secret;
+			n->quoted = it->quoted;
+			sval_push(out, n);
+		}
+		free(t);
+	}
+	for (i = 0; i < v->n; i++)
+		sval_free(v->items[i]);
+	free(v->items);
+	v->items = out->items;
+	v->n = out->n;
+	v->alloc = out->alloc;
+	out->items = NULL;
+	out->n = 0;
+	sval_free(out);
+	return r;
+}
+
+static int check_abs_path(struct sval *v, const char *name)
+{
+	const char *p = v->str;
+
+	if (!p[0])
+		return 0;
+	if (p[0] != '/')
+		return error_at(&v->loc, "'%s' must be an absolute path, not "
+					 "'%s' (start it with '/')",
+				name, p);
+	if (has_control(p) || strstr(p, "/../") || ends_with(p, "/..") ||
+	    strchr(p, '"') || strchr(p, '\\'))
+		return error_at(&v->loc, "'%s': path '%s' has '..', quotes, "
+					 "backslashes or control characters",
+				name, p);
+	return 0;
+}
+
+/* Resolves a path given relative to the site file and checks that it is a
+ * readable regular file. */
+static int check_input_file(struct sval *v, const char *name,
+			    const struct site *s)
+{
+	struct stat st;
+
+	if (!v->str[0])
+		return 0;
+	if (v->str[0] != '/') {
+		struct buf b = BUF_INIT;
+
+		buf_addf(&b, "%s/%s", s->dir, v->str);
+		sval_set_str(v, b.data);
+		buf_release(&b);
+	}
+	if (stat(v->str, &st) < 0)
+		return error_at(&v->loc, "'%s': cannot read '%s': %s", name,
+				v->str, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_at(&v->loc, "'%s': '%s' is not a regular file",
+				name, v->str);
+	if (access(v->str, R_OK) < 0)
+		return error_at(&v->loc, "'%s': cannot read '%s': %s", name,
+				v->str, strerror(errno));
+	return 0;
+}
+
+/* ---- scalar types ---------------------------------------------------- */
+
+static int c_str(struct sval *v, const char *name, const struct site *s)
+{
+	if (want_scalar(v, name, "a string") < 0)
+		return -1;
+	if (strchr(v->str, '\n') || strchr(v->str, '\r'))
+		return error_at(&v->loc, "'%s' must be a single line", name);
+	return 0;
+}
+
+static int c_secret(struct sval *v, const char *name, const struct site *s)
+{
+	if (want_scalar(v, name, "a string") < 0)
+		return -1;
+	v->secret = 1;
+	return 0;
+}
+
+static int c_bool(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y" };
+	static const char *const no[] = { "false", "no", "off", "n" };
+	size_t i;
+
+	if (v->type == SV_SCALAR) {
+		for (i = 0; i < ARRAY_SIZE(yes); i++) {
+			if (!strcasecmp(v->str, yes[i])) {
+				sval_set_str(v, "true");
+				return 0;
+			}
+			if (!strcasecmp(v->str, no[i])) {
+				sval_set_str(v, "false");
+				return 0;
+			}
+		}
+	}
+	return error_at(&v->loc, "'%s' must be true or false, not %s%s%s",
+			name, v->type == SV_SCALAR ? "'" : "",
+			v->type == SV_SCALAR ? v->str : shape(v),
+			v->type == SV_SCALAR ? "'" : "");
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -1;
+	return 0;
+}
+
+static int c_port(struct sval *v, const char *name, const struct site *s)
+{
+	unsigned long n;
+
+	if (want_scalar(v, name, "a port number") < 0)
+		return -1;
+	if (parse_uint(v->str, 65535, &n) < 0 || n == 0)
+		return error_at(&v->loc, "'%s' must be a port number from 1 to "
+					 "65535, not '%s'",
+				name, v->str);
+	return 0;
+}
+
+static int c_id(struct sval *v, const char *name, const struct site *s)
+{
+	unsigned long n;
+
+	if (v->type == SV_NULL)
+		return 0;
+	if (want_scalar(v, name, "a number") < 0)
+		return -1;
+	if (parse_uint(v->str, 2147483646UL, &n) < 0)
+		return error_at(&v->loc, "'%s' must be a number from 0 to "
+					 "2147483646, not '%s'",
+				name, v->str);
+	return 0;
+}
+
+static int c_path(struct sval *v, const char *name, const struct site *s)
+{
+	if (want_scalar(v, name, "an absolute path") < 0)
+		return -1;
+	return check_abs_path(v, name);
+}
+
+static int c_user(struct sval *v, const char *name, const struct site *s)
+{
+	const char *p;
+
+	if (want_scalar(v, name, "a user or group name") < 0)
+		return -1;
+	p = v->str;
+	if (!p[0] || strlen(p) > 32 || !(islower((unsigned char)p[0]) ||
+					 p[0] == '_'))
+		goto bad;
+	for (p++; *p; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    *p != '_' && *p != '-')
+			goto bad;
+	return 0;
+bad:
+	return error_at(&v->loc, "'%s' is '%s'; a user or group name is 1-32 "
+				 "characters of a-z, 0-9, '_' and '-', "
+				 "starting with a letter or '_'",
+			name, v->str);
+}
+
+int ip_valid(const char *s, int cidr)
+{
+	unsigned char addr[16];
+	const char *slash = cidr ? strchr(s, '/') : NULL;
+	char *ip = xstrndup(s, slash ? (size_t)(slash - s) : strlen(s));
+	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET, ok;
+	unsigned long bits;
+
+	ok = inet_pton(fam, ip, addr) == 1;
+	free(ip);
+	if (ok && slash)
+		ok = parse_uint(slash + 1, fam == AF_INET6 ? 128 : 32, &bits) ==
+		     0;
+	return ok;
+}
+
+static int c_ip(struct sval *v, const char *name, const struct site *s)
+{
+	size_t n;
+
+	if (want_scalar(v, name, "an IP address") < 0)
+		return -1;
+	n = strlen(v->str);
+	if (n > 2 && v->str[0] == '[' && v->str[n - 1] == ']') {
+		char *in = xstrndup(v->str + 1, n - 2);
+		int ok = strchr(in, ':') && ip_valid(in, 0);
+
+		free(in);
+		if (ok)
+			return 0;
+	} else if (!strchr(v->str, ':') && ip_valid(v->str, 0)) {
+		return 0;
+	} else if (ip_valid(v->str, 0)) {
+		return error_at(&v->loc, "'%s': write the IPv6 address in "
+					 "brackets, '[%s]' (Periphery joins it "
+					 "with the port)",
+				name, v->str);
+	}
+	return error_at(&v->loc, "'%s' is '%s'; expected an IPv4 address such "
+				 "as 0.0.0.0 or a bracketed IPv6 address "
+				 "such as [::]",
+			name, v->str);
+}
+
+static int c_cidrs(struct sval *v, const char *name, const struct site *s)
+{
+	size_t i;
+	int r = to_list(v, name);
+
+	for (i = 0; i < v->n; i++)
+		if (!ip_valid(v->items[i]->str, 1))
+			r = error_at(&v->items[i]->loc,
+				     "'%s': '%s' is not an IP address or CIDR "
+				     "(e.g. 10.0.0.5, 192.168.0.0/16, "
+				     "::ffff:10.0.0.5)",
+				     name, v->items[i]->str);
+	return r;
+}
+
+static const char *const timelengths[] = {
+	"1-sec",  "5-sec",  "10-sec", "15-sec", "30-sec", "1-min", "2-min",
+	"5-min",  "10-min", "15-min", "30-min", "1-hr",	  "2-hr",  "6-hr",
+	"8-hr",	  "12-hr",  "1-day",  "3-day",	"1-wk",	  "2-wk",  "30-day",
+};
+static const char *const timelengths_v2[] = { "2-sec", "3-sec", "3-min",
+					      "3-hr", "2-day" };
+
+int timelength_since(const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(timelengths); i++)
+		if (!strcmp(t, timelengths[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(timelengths_v2); i++)
+		if (!strcmp(t, timelengths_v2[i]))
+			return 2;
+	return 0;
+}
+
+static int c_timelength(struct sval *v, const char *name,
+			const struct site *s)
+{
+	if (want_scalar(v, name, "a time length") < 0)
+		return -1;
+	if (timelength_since(v->str))
+		return 0;
+	return error_at(&v->loc, "'%s' is '%s'; Komodo accepts only exact "
+				 "values such as 5-sec, 30-sec, 1-min, 1-hr, "
+				 "1-day (no '5s' or '5 sec')",
+			name, v->str);
+}
+
+static int c_loglevel(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ok[] = { "trace", "debug", "info", "warn",
+					  "error", NULL };
+
+	return one_of(v, name, ok,
+		      "expected trace, debug, info, warn or error "
+		      "(Periphery has no 'off')");
+}
+
+static int c_stdio(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ok[] = { "standard", "json", "none", NULL };
+
+	return one_of(v, name, ok, "expected standard, json or none");
+}
+
+static int c_scope(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ok[] = { "user", "system", NULL };
+
+	return one_of(v, name, ok, "expected user or system");
+}
+
+static int c_source(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ok[] = { "github", "forge", NULL };
+
+	return one_of(v, name, ok, "expected github or forge");
+}
+
+static int c_action(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ok[] = { "install", "update", NULL };
+
+	if (v->type == SV_SCALAR && !strcmp(v->str, "uninstall"))
+		return error_at(&v->loc,
+				"'%s: uninstall' is not a build; remove the "
+				"package on the host with 'apt remove' / "
+				"'apt purge' or 'rpm -e'",
+				name);
+	return one_of(v, name, ok, "expected install or update");
+}
+
+static int version_tag_ok(const char *p)
+{
+	int i;
+
+	if (*p == 'v')
+		p++;
+	for (i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (i < 2 && *p++ != '.')
+			return 0;
+	}
+	if (*p == '-') {
+		for (p++; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '.' &&
+			    *p != '-')
+				return 0;
+		return p[-1] != '-';
+	}
+	return *p == '\0';
+}
+
+static int c_version(struct sval *v, const char *name, const struct site *s)
+{
+	if (want_scalar(v, name, "a version") < 0)
+		return -1;
+	if (!strcmp(v->str, "latest") || !strcmp(v->str, "core") ||
+	    version_tag_ok(v->str))
+		return 0;
+	return error_at(&v->loc, "'%s' is '%s'; expected a release tag such as "
+				 "v1.19.5 or 1.19.5, 'latest' or 'core'",
+			name, v->str);
+}
+
+static int c_asset(struct sval *v, const char *name, const struct site *s)
+{
+	const char *p;
+
+	if (want_scalar(v, name, "an asset name") < 0)
+		return -1;
+	for (p = v->str; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return error_at(&v->loc, "'%s': '%s' is not a release "
+						 "asset name",
+					name, v->str);
+	return 0;
+}
+
+static int url_ok(const char *u, const char *const *schemes)
+{
+	size_t i;
+
+	for (i = 0; schemes[i]; i++)
+		if (starts_with(u, schemes[i]) && u[strlen(schemes[i])] &&
+		    u[strlen(schemes[i])] != '/')
+			return !has_control(u) && !strpbrk(u, " \"\\");
+	return 0;
+}
+
+static int c_url(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const http[] = { "https://", "http://", NULL };
+
+	if (want_scalar(v, name, "a URL") < 0)
+		return -1;
+	if (!v->str[0] || url_ok(v->str, http))
+		return 0;
+	return error_at(&v->loc, "'%s' is '%s'; expected an http:// or "
+				 "https:// URL",
+			name, v->str);
+}
+
+static int c_wsurls(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ws[] = { "wss://", "ws://", NULL };
+	size_t i;
+	int r = to_list(v, name);
+
+	for (i = 0; i < v->n; i++) {
+		const char *u = v->items[i]->str;
+
+		if (url_ok(u, ws))
+			continue;
+		if (starts_with(u, "https://") || starts_with(u, "http://"))
+			r = error_at(&v->items[i]->loc,
+				     "'%s': '%s' is an HTTP URL; Core's "
+				     "address is a websocket URL, write "
+				     "'%s%s'",
+				     name, u,
+				     starts_with(u, "https") ? "wss://" : "ws://",
+				     strstr(u, "://") + 3);
+		else
+			r = error_at(&v->items[i]->loc,
+				     "'%s': '%s' is not a ws:// or wss:// URL",
+				     name, u);
+	}
+	return r;
+}
+
+static int c_keylist(struct sval *v, const char *name, const struct site *s)
+{
+	size_t i;
+	int r;
+
+	if (v->type == SV_NULL)
+		return 0;
+	r = to_list(v, name);
+	for (i = 0; i < v->n; i++)
+		v->items[i]->secret = 0; /* public keys are not secret */
+	return r;
+}
+
+static int c_secrets(struct sval *v, const char *name, const struct site *s)
+{
+	size_t i;
+	int r = to_list(v, name);
+
+	for (i = 0; i < v->n; i++) {
+		v->items[i]->secret = 1;
+		if (strchr(v->items[i]->str, ','))
+			r = error_at(&v->items[i]->loc,
+				     "'%s': a passkey cannot contain ','",
+				     name);
+	}
+	return r;
+}
+
+static const char *const arch_names[][2] = {
+	{ "amd64", "amd64" },
+	{ "x86_64", "amd64" },
+	{ "arm64", "arm64" },
+	{ "aarch64", "arm64" },
+};
+
+static const char *arch_norm(const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(arch_names); i++)
+		if (!strcmp(a, arch_names[i][0]))
+			return arch_names[i][1];
+	return NULL;
+}
+
+/* A scalar, or a map from architecture to scalar. */
+static int per_arch(struct sval *v, const char *name, const struct site *s,
+		    int (*each)(struct sval *, const char *,
+				const struct site *))
+{
+	size_t i;
+	int r = 0;
+
+	if (v->type != SV_MAP) {
+		if (want_scalar(v, name, "a string or a map of architectures") <
+		    0)
+			return -1;
+		return each(v, name, s);
+	}
+	for (i = 0; i < v->n; i++) {
+		const char *a = arch_norm(v->keys[i]);
+
+		if (!a) {
+			r = error_at(&v->key_locs[i],
+				     "'%s': unsupported architecture '%s' "
+				     "(amd64/x86_64 or arm64/aarch64)",
+				     name, v->keys[i]);
+			continue;
+		}
+		free(v->keys[i]);
+		v->keys[i] = xstrdup(a);
+		if (want_scalar(v->items[i], name, "a string") < 0 ||
+		    each(v->items[i], name, s) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+static int c_binpath(struct sval *v, const char *name, const struct site *s)
+{
+	return per_arch(v, name, s, check_input_file);
+}
+
+static int one_sha256(struct sval *v, const char *name, const struct site *s)
+{
+	const char *p = v->str;
+	size_t n = 0;
+
+	if (starts_with(p, "sha256:"))
+		p += 7;
+	for (; p[n]; n++)
+		if (!isxdigit((unsigned char)p[n]))
+			break;
+	if (!v->str[0])
+		return 0;
+	if (n != 64 || p[n])
+		return error_at(&v->loc, "'%s' must be 64 hexadecimal digits",
+				name);
+	sval_set_str(v, p);
+	return 0;
+}
+
+static int c_sha256(struct sval *v, const char *name, const struct site *s)
+{
+	return per_arch(v, name, s, one_sha256);
+}
+
+static int fixed(struct sval *v, const char *name, const char *want)
+{
+	if (want_scalar(v, name, "a path") < 0)
+		return -1;
+	if (!strcmp(v->str, want))
+		return 0;
+	return error_at(&v->loc,
+			"'%s' is '%s'; packages install the agent as %s, "
+			"owned by root so the agent cannot replace itself; "
+			"remove '%s' from the site file",
+			name, v->str, "/usr/bin/periphery", name);
+}
+
+static int c_bindir(struct sval *v, const char *name, const struct site *s)
+{
+	return fixed(v, name, "/usr/bin");
+}
+
+static int c_binfile(struct sval *v, const char *name, const struct site *s)
+{
+	return fixed(v, name, "/usr/bin/periphery");
+}
+
+static int c_template(struct sval *v, const char *name, const struct site *s)
+{
+	if (want_scalar(v, name, "a file path") < 0)
+		return -1;
+	if (ends_with(v->str, ".j2") && access(v->str, F_OK) < 0 &&
+	    !strchr(v->str, '/'))
+		return error_at(&v->loc, "'%s': '%s' names the role's "
+					 "template; give the path of your own "
+					 "template file, or leave it empty",
+				name, v->str);
+	return check_input_file(v, name, s);
+}
+
+static int c_paths(struct sval *v, const char *name, const struct site *s)
+{
+	size_t i;
+	int r = to_list(v, name);
+
+	for (i = 0; i < v->n; i++)
+		if (check_abs_path(v->items[i], name) < 0)
+			r = -1;
+	return r;
+}
+
+/* ---- structured lists ------------------------------------------------ */
+
+static int check_fields(struct sval *m, const char *name,
+			const char *const *fields)
+{
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < m->n; i++) {
+		int ok = 0;
+		size_t best = (size_t)-1, bj = 0;
+
+		for (j = 0; fields[j]; j++) {
+			size_t d = edit_distance(m->keys[i], fields[j]);
+
+			if (!d)
+				ok = 1;
+			if (d < best) {
+				best = d;
+				bj = j;
+			}
+		}
+		if (ok)
+			continue;
+		if (best <= 3)
+			r = error_at(&m->key_locs[i],
+				     "'%s': unknown field '%s'; did you mean "
+				     "'%s'?",
+				     name, m->keys[i], fields[bj]);
+		else
+			r = error_at(&m->key_locs[i],
+				     "'%s': unknown field '%s'", name,
+				     m->keys[i]);
+	}
+	return r;
+}
+
+static struct sval *field(struct sval *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->keys[i], key))
+			return m->items[i];
+	return NULL;
+}
+
+static int want_list_of_maps(struct sval *v, const char *name)
+{
+	size_t i;
+	int r = 0;
+
+	if (v->type == SV_NULL) {
+		v->type = SV_SEQ;
+		return 0;
+	}
+	if (v->type != SV_SEQ)
+		return error_at(&v->loc, "'%s' must be a list, not %s", name,
+				shape(v));
+	for (i = 0; i < v->n; i++)
+		if (v->items[i]->type != SV_MAP)
+			r = error_at(&v->items[i]->loc,
+				     "'%s' items must be mappings, not %s",
+				     name, shape(v->items[i]));
+	return r;
+}
+
+static int check_accounts(struct sval *p, const char *name)
+{
+	static const char *const fields[] = { "username", "token", NULL };
+	struct sval *acc = field(p, "accounts");
+	size_t i;
+	int r = 0;
+
+	if (!acc)
+		return error_at(&p->loc, "'%s': every entry needs 'accounts' "
+					 "(a list of {username, token})",
+				name);
+	if (want_list_of_maps(acc, name) < 0)
+		return -1;
+	for (i = 0; i < acc->n; i++) {
+		struct sval *a = acc->items[i], *u, *t;
+
+		if (check_fields(a, name, fields) < 0)
+			r = -1;
+		u = field(a, "username");
+		t = field(a, "token");
+		if (!u || want_scalar(u, name, "a string") < 0 || !u->str[0])
+			r = error_at(&a->loc, "'%s': an account needs a "
+					      "non-empty 'username'",
+				     name);
+		if (t && want_scalar(t, name, "a string") == 0)
+			t->secret = 1;
+		else if (t)
+			r = -1;
+	}
+	return r;
+}
+
+static int c_gitproviders(struct sval *v, const char *name,
+			  const struct site *s)
+{
+	static const char *const fields[] = { "domain", "https", "accounts",
+					      NULL };
+	size_t i;
+	int r = want_list_of_maps(v, name);
+
+	for (i = 0; r == 0 && i < v->n; i++) {
+		struct sval *p = v->items[i], *f;
+
+		if (check_fields(p, name, fields) < 0)
+			r = -1;
+		if ((f = field(p, "domain")) && c_str(f, name, s) < 0)
+			r = -1;
+		if ((f = field(p, "https")) && c_bool(f, name, s) < 0)
+			r = -1;
+		if (check_accounts(p, name) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+static int c_registries(struct sval *v, const char *name,
+			const struct site *s)
+{
+	static const char *const fields[] = { "domain", "organizations",
+					      "accounts", NULL };
+	size_t i;
+	int r = want_list_of_maps(v, name);
+
+	for (i = 0; r == 0 && i < v->n; i++) {
+		struct sval *p = v->items[i], *f;
+
+		if (check_fields(p, name, fields) < 0)
+			r = -1;
+		if ((f = field(p, "domain")) && c_str(f, name, s) < 0)
+			r = -1;
+		/* the role's defaults show a string, its template a list */
+		if ((f = field(p, "organizations")) && to_list(f, name) < 0)
+			r = -1;
+		if (check_accounts(p, name) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+static int namevalues(struct sval *v, const char *name, int env)
+{
+	static const char *const fields[] = { "name", "value", NULL };
+	size_t i, j;
+	int r = want_list_of_maps(v, name);
+
+	for (i = 0; r == 0 && i < v->n; i++) {
+		struct sval *p = v->items[i], *n, *val;
+		const char *c;
+
+		if (check_fields(p, name, fields) < 0)
+			r = -1;
+		n = field(p, "name");
+		val = field(p, "value");
+		if (!n || want_scalar(n, name, "a string") < 0 || !n->str[0]) {
+			r = error_at(&p->loc, "'%s': every entry needs a "
+					      "non-empty 'name'",
+				     name);
+			continue;
+		}
+		if (!val) {
+			r = error_at(&p->loc, "'%s': '%s' has no 'value'",
+				     name, n->str);
+			continue;
+		}
+		if (want_scalar(val, name, "a string") < 0) {
+			r = -1;
+			continue;
+		}
+		val->secret = 1;
+		if (env) {
+			for (c = n->str; *c; c++)
+				if (!(isalpha((unsigned char)*c) || *c == '_' ||
+				      (c > n->str && isdigit((unsigned char)*c))))
+					break;
+			if (*c)
+				r = error_at(&n->loc,
+					     "'%s': '%s' is not an environment "
+					     "variable name (letters, digits "
+					     "and '_', not starting with a "
+					     "digit)",
+					     name, n->str);
+			if (strchr(val->str, '\n'))
+				r = error_at(&val->loc, "'%s': the value of "
+							"'%s' must be one line",
+					     name, n->str);
+		}
+		for (j = 0; j < i; j++) {
+			struct sval *o = field(v->items[j], "name");
+
+			if (o && o->type == SV_SCALAR &&
+			    !strcmp(o->str, n->str))
+				r = error_at(&n->loc, "'%s': '%s' is given "
+						      "twice",
+					     name, n->str);
+		}
+	}
+	return r;
+}
+
+static int c_namevalues(struct sval *v, const char *name,
+			const struct site *s)
+{
+	return namevalues(v, name, 0);
+}
+
+static int c_envvars(struct sval *v, const char *name, const struct site *s)
+{
+	return namevalues(v, name, 1);
+}
+
+/* ---- packaging ------------------------------------------------------- */
+
+static int c_pkgname(struct sval *v, const char *name, const struct site *s)
+{
+	const char *p;
+
+	if (want_scalar(v, name, "a package name") < 0)
+		return -1;
+	p = v->str;
+	if (strlen(p) < 2 || !(islower((unsigned char)*p) ||
+			       isdigit((unsigned char)*p)))
+		goto bad;
+	for (; *p; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    !strchr("+.-", *p))
+			goto bad;
+	return 0;
+bad:
+	return error_at(&v->loc, "'%s' is '%s'; a package name is lower-case "
+				 "letters, digits, '+', '-' and '.', at least "
+				 "two characters",
+			name, v->str);
+}
+
+static int c_release(struct sval *v, const char *name, const struct site *s)
+{
+	const char *p;
+
+	if (want_scalar(v, name, "a release") < 0)
+		return -1;
+	if (!isalnum((unsigned char)v->str[0]) || !strcmp(v->str, "0"))
+		goto bad;
+	for (p = v->str; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".+~", *p))
+			goto bad;
+	return 0;
+bad:
+	return error_at(&v->loc, "'%s' is '%s'; a release is letters, digits, "
+				 "'.', '+' and '~' (no '-'), not 0, e.g. 1",
+			name, v->str);
+}
+
+static int c_maintainer(struct sval *v, const char *name,
+			const struct site *s)
+{
+	const char *lt, *at, *gt;
+
+	if (want_scalar(v, name, "'Name <email>'") < 0)
+		return -1;
+	lt = strchr(v->str, '<');
+	at = lt ? strchr(lt, '@') : NULL;
+	gt = at ? strchr(at, '>') : NULL;
+	if (!lt || lt == v->str || lt[-1] != ' ' || !at || !gt || gt[1] ||
+	    has_control(v->str))
+		return error_at(&v->loc, "'%s' is '%s'; expected 'Full Name "
+					 "<address@example.org>'",
+				name, v->str);
+	return 0;
+}
+
+static int c_formats(struct sval *v, const char *name, const struct site *s)
+{
+	size_t i;
+	int r = to_list(v, name);
+
+	if (!r && !v->n)
+		return error_at(&v->loc, "'%s' is empty; give deb, rpm or "
+					 "both",
+				name);
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->items[i]->str, "deb") &&
+		    strcmp(v->items[i]->str, "rpm"))
+			r = error_at(&v->items[i]->loc,
+				     "'%s': unknown format '%s' (deb or rpm)",
+				     name, v->items[i]->str);
+	return r;
+}
+
+static int c_arches(struct sval *v, const char *name, const struct site *s)
+{
+	size_t i;
+	int r = to_list(v, name);
+
+	if (!r && !v->n)
+		return error_at(&v->loc, "'%s' is empty; give amd64, arm64 "
+					 "or both",
+				name);
+	for (i = 0; i < v->n; i++) {
+		const char *a = arch_norm(v->items[i]->str);
+
+		if (!a)
+			r = error_at(&v->items[i]->loc,
+				     "'%s': unsupported architecture '%s'; "
+				     "Komodo publishes Periphery for amd64 "
+				     "(x86_64) and arm64 (aarch64) only",
+				     name, v->items[i]->str);
+		else
+			sval_set_str(v->items[i], a);
+	}
+	return r;
+}
+
+static int one_comp(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const ok[] = { "xz", "zstd", "gzip", NULL };
+
+	return one_of(v, name, ok,
+		      "expected xz, zstd or gzip (dpkg and lintian reject "
+		      "uncompressed members)");
+}
+
+static int c_compression(struct sval *v, const char *name,
+			 const struct site *s)
+{
+	size_t i;
+	int r = 0;
+
+	if (v->type != SV_MAP)
+		return one_comp(v, name, s);
+	for (i = 0; i < v->n; i++) {
+		if (strcmp(v->keys[i], "deb") && strcmp(v->keys[i], "rpm"))
+			r = error_at(&v->key_locs[i],
+				     "'%s': '%s' is not a format (deb or rpm)",
+				     name, v->keys[i]);
+		else if (one_comp(v->items[i], name, s) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+/* clang-format off */
+static const struct site_type types[] = {
+	{ "!str", c_str, 0 },
+	{ "!secret", c_secret, 1 },
+	{ "!bool", c_bool, 0 },
+	{ "!port", c_port, 0 },
+	{ "!id", c_id, 0 },
+	{ "!path", c_path, 0 },
+	{ "!user", c_user, 0 },
+	{ "!ip", c_ip, 0 },
+	{ "!cidrs", c_cidrs, 0 },
+	{ "!timelength", c_timelength, 0 },
+	{ "!loglevel", c_loglevel, 0 },
+	{ "!stdio", c_stdio, 0 },
+	{ "!scope", c_scope, 0 },
+	{ "!source", c_source, 0 },
+	{ "!action", c_action, 0 },
+	{ "!version", c_version, 0 },
+	{ "!asset", c_asset, 0 },
+	{ "!url", c_url, 0 },
+	{ "!wsurls", c_wsurls, 0 },
+	{ "!keylist", c_keylist, 0 },
+	{ "!secrets", c_secrets, 1 },
+	{ "!binpath", c_binpath, 0 },
+	{ "!sha256", c_sha256, 0 },
+	{ "!bindir", c_bindir, 0 },
+	{ "!binfile", c_binfile, 0 },
+	{ "!template", c_template, 0 },
+	{ "!paths", c_paths, 0 },
+	{ "!gitproviders", c_gitproviders, 1 },
+	{ "!registries", c_registries, 1 },
+	{ "!namevalues", c_namevalues, 1 },
+	{ "!envvars", c_envvars, 1 },
+	{ "!pkgname", c_pkgname, 0 },
+	{ "!release", c_release, 0 },
+	{ "!maintainer", c_maintainer, 0 },
+	{ "!formats", c_formats, 0 },
+	{ "!arches", c_arches, 0 },
+	{ "!compression", c_compression, 0 },
+};
+/* clang-format on */
+
+const struct site_type *site_type_find(const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		if (!strcmp(types[i].tag, tag))
+			return &types[i];
+	return NULL;
+}
+
+int site_type_check(const struct site_type *t, struct sval *v,
+		    const char *name, const struct site *s)
+{
+	return t->check(v, name, s);
+}
+
+int site_type_is_secret(const struct site_type *t)
+{
+	return t->secret;
+}
