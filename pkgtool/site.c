@@ -237,15 +237,11 @@ static int parse_yaml(const char *file, const char *data, size_t len,
 	if (!yaml_parser_load(&parser, &doc)) {
 		struct loc l = mark_loc(file, parser.problem_mark);
 
-		if (parser.context)
-			error_at(&l, "%s %s (line %zu column %zu)",
-				 parser.problem ? parser.problem : "syntax error",
-				 parser.context, parser.context_mark.line + 1,
-				 parser.context_mark.column + 1);
-		else
-			error_at(&l, "%s",
-				 parser.problem ? parser.problem
-						: "YAML syntax error");
+		error_at(&l, "YAML syntax error: %s%s%s; check the quoting and "
+			     "indentation on this line and the one before",
+			 parser.problem ? parser.problem : "cannot parse",
+			 parser.context ? " " : "",
+			 parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		return -1;
 	}
@@ -554,8 +550,7 @@ static int load(struct site *s, const char *name, const char *data,
 		v->set = 1;
 	}
 	sval_free(root);
-	if (r < 0)
-		return -1;
+	/* unknown keys do not stop the checks of the known ones */
 	for (i = 0; i < s->nr_vars; i++)
 		if (!s->vars[i].val)
 			s->vars[i].val = sval_copy(s->vars[i].def);
@@ -567,8 +562,6 @@ static int load(struct site *s, const char *name, const char *data,
 	for (i = 0; i < s->nr_vars; i++)
 		if (expand_var(s, &s->vars[i], 0) < 0)
 			r = -1;
-	if (r < 0)
-		return -1;
 	for (i = 0; i < s->nr_vars; i++) {
 		struct site_var *v = &s->vars[i];
 

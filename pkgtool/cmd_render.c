@@ -1,0 +1,112 @@
+/* cmd_render.c - pkgtool render SITE [WHAT]: print a file as packaged
+ * SPDX-License-Identifier: MIT
+ *
+ * WHAT is config (default), unit, sysusers, env, a maintainer script name
+ * (preinst, postinst, prerm, postrm, pre, post, preun, postun, posttrans)
+ * or a payload path such as /etc/komodo/periphery.config.toml.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "pkg.h"
+#include "pkgtool.h"
+#include "plan.h"
+#include "render.h"
+#include "util.h"
+#include "banned.h"
+
+static const char *const script_names[SCRIPT_MAX] = {
+	"preinst", "postinst", "prerm",	 "postrm",    "pre",
+	"post",	   "preun",    "postun", "posttrans",
+};
+
+static int render_path(const struct site *s, const struct version *v,
+		       const char *what, struct buf *out)
+{
+	struct plan_opts po;
+	struct pkg p;
+	size_t i;
+	int r = -1;
+
+	memset(&po, 0, sizeof(po));
+	po.format = FORMAT_DEB;
+	po.arch = "amd64";
+	po.binary = "/dev/null";
+	pkg_init(&p);
+	if (plan_pkg(s, v, &po, &p) < 0)
+		goto out;
+	for (i = 0; i < p.nr_files; i++)
+		if (!strcmp(p.files[i].path, what) && p.files[i].type == PKG_REG &&
+		    !p.files[i].src) {
+			buf_add(out, p.files[i].content.data,
+				p.files[i].content.len);
+			r = 0;
+			goto out;
+		}
+	r = error("'%s' is not a generated file of the package", what);
+out:
+	pkg_release(&p);
+	return r;
+}
+
+int cmd_render(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "komodo-version", required_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *what = "config", *ver = NULL;
+	struct buf b = BUF_INIT;
+	struct site s;
+	struct version v;
+	int c, r = -1;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "V:", opts, NULL)) != -1) {
+		if (c != 'V')
+			return 2;
+		ver = optarg;
+	}
+	if (optind >= argc || argc - optind > 2) {
+		error("usage: pkgtool render SITE [config|unit|sysusers|env|"
+		      "SCRIPT|PATH]");
+		return 2;
+	}
+	if (argc - optind == 2)
+		what = argv[optind + 1];
+	if (site_load(&s, argv[optind]) < 0 ||
+	    site_fixed_version(&s, ver, &v) < 0)
+		goto out;
+	if (!strcmp(what, "config"))
+		r = render_config(&s, &v, &b);
+	else if (!strcmp(what, "unit"))
+		r = render_unit(&s, &v, &b);
+	else if (!strcmp(what, "sysusers"))
+		r = render_sysusers(&s, &b);
+	else if (!strcmp(what, "env"))
+		r = render_env(&s, &b);
+	else if (what[0] == '/')
+		r = render_path(&s, &v, what, &b);
+	else {
+		for (i = 0; i < SCRIPT_MAX; i++)
+			if (!strcmp(what, script_names[i]))
+				break;
+		if (i == SCRIPT_MAX)
+			r = error("unknown file '%s' (config, unit, sysusers, "
+				  "env, a script name or a payload path)",
+				  what);
+		else
+			r = plan_script(&s, &v,
+					i <= SCRIPT_POSTRM ? FORMAT_DEB
+							   : FORMAT_RPM,
+					(enum pkg_script)i, &b);
+	}
+	if (r == 0)
+		fwrite(b.data, 1, b.len, stdout);
+out:
+	buf_release(&b);
+	site_release(&s);
+	return r < 0 ? 1 : 0;
+}

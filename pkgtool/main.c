@@ -1,0 +1,89 @@
+/* main.c - command table, global options, exit status
+ * SPDX-License-Identifier: MIT
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pkgtool.h"
+#include "util.h"
+#include "banned.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+};
+
+/* clang-format off */
+static const struct command commands[] = {
+	{ "build",  cmd_build,  "build .deb/.rpm packages from a site file" },
+	{ "check",  cmd_check,  "validate a site file" },
+	{ "render", cmd_render, "print a file as it would be packaged" },
+};
+/* clang-format on */
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: pkgtool [-q|-v] COMMAND [ARGS]\n\n", f);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fputs("\n  pkgtool build SITE [--out DIR] [--binary [ARCH=]PATH] "
+	      "[--format deb|rpm]\n"
+	      "  pkgtool check SITE\n"
+	      "  pkgtool render SITE [config|unit|sysusers|env|SCRIPT|PATH]\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t i;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'v':
+			verbosity = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			break;
+	if (i == ARRAY_SIZE(commands)) {
+		error("unknown command '%s'", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	argv += optind;
+	argc -= optind;
+	optind = 0; /* glibc: full re-initialisation for the subcommand */
+	r = commands[i].fn(argc, argv);
+	/* a full disk on stdout must not look like success */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error("cannot write to standard output");
+		return 1;
+	}
+	return r;
+}

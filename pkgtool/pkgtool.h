@@ -1,0 +1,23 @@
+/* pkgtool.h - the subcommands (cmd_*.c), called from main.c
+ * SPDX-License-Identifier: MIT
+ *
+ * Each command gets argv with argv[0] = its own name, parses its own
+ * options with getopt_long, and returns the exit status: 0 ok, 1 failed,
+ * 2 usage error.
+ */
+#ifndef PKGTOOL_PKGTOOL_H
+#define PKGTOOL_PKGTOOL_H
+
+#include "site.h"
+#include "version.h"
+
+int cmd_build(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+
+/* Shared by commands: the version a site builds, when it is a fixed tag
+ * (latest/core need the network and are resolved by the caller). */
+int site_fixed_version(const struct site *s, const char *override,
+		       struct version *v);
+
+#endif

@@ -1,0 +1,427 @@
+/* plan.c - site -> package contents
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "embedded.h"
+#include "gz.h"
+#include "plan.h"
+#include "render.h"
+#include "sval.h"
+#include "tmpl.h"
+#include "util.h"
+#include "banned.h"
+
+#define HOMEPAGE "https://github.com/moghtech/komodo"
+
+const char *plan_rpm_arch(const char *deb_arch)
+{
+	if (!strcmp(deb_arch, "amd64"))
+		return "x86_64";
+	if (!strcmp(deb_arch, "arm64"))
+		return "aarch64";
+	BUG("unknown architecture '%s'", deb_arch);
+}
+
+void plan_filename(const struct site *s, const struct version *v,
+		   enum plan_format f, const char *arch, struct buf *out)
+{
+	if (f == FORMAT_DEB)
+		buf_addf(out, "%s_%s-%s_%s.deb", site_str(s, "package_name"),
+			 v->text, site_str(s, "package_release"), arch);
+	else
+		buf_addf(out, "%s-%s-%s.%s.rpm", site_str(s, "package_name"),
+			 v->text, site_str(s, "package_release"),
+			 plan_rpm_arch(arch));
+}
+
+static int any_secret(const struct sval *v)
+{
+	size_t i;
+
+	if (v->type == SV_SCALAR)
+		return v->secret && v->str[0];
+	for (i = 0; i < v->n; i++)
+		if (any_secret(v->items[i]))
+			return 1;
+	return 0;
+}
+
+int plan_has_secrets(const struct site *s)
+{
+	static const char *const shipped_secrets[] = {
+		"komodo_passkeys",	 "passkey",
+		"server_passkey",	 "komodo_private_key",
+		"komodo_onboarding_key", "komodo_git_providers",
+		"komodo_registry_providers", "komodo_agent_secrets",
+		"komodo_extra_env",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shipped_secrets); i++)
+		if (any_secret(site_get(s, shipped_secrets[i])))
+			return 1;
+	return 0;
+}
+
+/* ---- scripts --------------------------------------------------------------- */
+
+struct script_ctx {
+	const struct site *s;
+	struct sval *extra;
+};
+
+static const struct sval *script_lookup(void *ctx, const char *name)
+{
+	struct script_ctx *c = ctx;
+	const struct sval *e = sval_map_get(c->extra, name);
+	size_t i;
+
+	if (e)
+		return e;
+	for (i = 0; i < c->s->nr_vars; i++)
+		if (!strcmp(site_var_name(c->s, i), name)) {
+			const struct sval *v = site_var_value(c->s, i);
+
+			/* scripts are world-readable: no secret reaches them */
+			return any_secret(v) ? NULL : v;
+		}
+	return NULL;
+}
+
+static void put(struct sval *m, const char *k, const char *v)
+{
+	sval_map_put(m, k, NULL, sval_scalar(v, NULL));
+}
+
+static const char *const script_names[SCRIPT_MAX] = {
+	"templates/deb/preinst",   "templates/deb/postinst",
+	"templates/deb/prerm",	   "templates/deb/postrm",
+	"templates/rpm/pre",	   "templates/rpm/post",
+	"templates/rpm/preun",	   "templates/rpm/postun",
+	"templates/rpm/posttrans",
+};
+
+int plan_script(const struct site *s, const struct version *v,
+		enum plan_format f, enum pkg_script slot, struct buf *out)
+{
+	const struct embedded *t = embedded_find(script_names[slot]);
+	const struct embedded *common = embedded_find("templates/common.sh");
+	struct script_ctx c = { s, sval_new(SV_MAP, NULL) };
+	struct buf body = BUF_INIT, units = BUF_INIT;
+	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	int r = 0;
+
+	if (!t)
+		goto out; /* this format has no such script */
+	if (!common)
+		BUG("templates/common.sh is not embedded");
+	put(c.extra, "package", site_str(s, "package_name"));
+	put(c.extra, "format", f == FORMAT_DEB ? "deb" : "rpm");
+	put(c.extra, "unit", UNIT_NAME);
+	put(c.extra, "unit_path", sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
+				      : USER_UNIT_DIR "/" UNIT_NAME);
+	put(c.extra, "other_unit_path", sys ? USER_UNIT_DIR "/" UNIT_NAME
+					    : SYSTEM_UNIT_DIR "/" UNIT_NAME);
+	put(c.extra, "periphery_bin", PERIPHERY_BIN);
+	put(c.extra, "env_file", ENV_FILE);
+	put(c.extra, "keys_dir", KEYS_DIR);
+	put(c.extra, "komodo_version", v->text);
+	put(c.extra, "delete_user_default",
+	    site_bool(s, "allow_delete_komodo_user") ? "yes" : "no");
+	buf_addf(&units, "/usr/lib/sysusers.d/%s.conf",
+		 site_str(s, "package_name"));
+	put(c.extra, "sysusers_file", units.data);
+	/* the shared fragment is expanded with the same values */
+	if (tmpl_expand(common->name, common->data, common->len, script_lookup,
+			&c, &body) < 0) {
+		r = -1;
+		goto out;
+	}
+	sval_map_put(c.extra, "common", NULL, sval_scalar(body.data, NULL));
+	r = tmpl_expand(t->name, t->data, t->len, script_lookup, &c, out);
+out:
+	buf_release(&body);
+	buf_release(&units);
+	sval_free(c.extra);
+	return r;
+}
+
+/* ---- documentation files ----------------------------------------------------- */
+
+static void rfc2822(struct buf *out, int64_t t)
+{
+	static const char *const days[] = { "Thu", "Fri", "Sat", "Sun",
+					    "Mon", "Tue", "Wed" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr",
+					   "May", "Jun", "Jul", "Aug",
+					   "Sep", "Oct", "Nov", "Dec" };
+	int64_t d = t / 86400, secs = t % 86400;
+	int64_t y, m, doy, yoe, era, mp;
+
+	/* civil_from_days (H. Hinnant): no gmtime, no locale */
+	d += 719468;
+	era = (d >= 0 ? d : d - 146096) / 146097;
+	doy = d - era * 146097;
+	yoe = (doy - doy / 1460 + doy / 36524 - doy / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doy - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	buf_addf(out, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+		 days[(t / 86400) % 7], (int)(doy - (153 * mp + 2) / 5 + 1),
+		 mon[m - 1], (int)y, (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+static int add_docs(const struct site *s, const struct version *v,
+		    const struct plan_opts *o, struct pkg *p)
+{
+	const char *name = site_str(s, "package_name");
+	struct buf path = BUF_INIT, text = BUF_INIT, gz = BUF_INIT;
+	int r = 0;
+
+	buf_addf(&path, "/usr/share/doc/%s/copyright", name);
+	buf_addf(&text,
+		 "Format: https://www.debian.org/doc/packaging-manuals/"
+		 "copyright-format/1.0/\n"
+		 "Upstream-Name: komodo\n"
+		 "Source: " HOMEPAGE "\n"
+		 "Comment: Komodo Periphery %s, packaged by pkgtool.\n\n"
+		 "Files: *\n"
+		 "Copyright: 2024-2026 Maxwell Becker and the Komodo "
+		 "contributors\n"
+		 "License: GPL-3.0-only\n"
+		 " On Debian systems, the complete text of the GNU General "
+		 "Public License\n"
+		 " version 3 can be found in "
+		 "'/usr/share/common-licenses/GPL-3'.\n",
+		 v->text);
+	pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
+		PKG_LICENSE;
+	pkg_add_dir(p, path.data, 0755)->path[strlen(path.data) -
+					      strlen("/copyright")] = '\0';
+
+	if (o->binary_sha256) {
+		buf_reset(&path);
+		buf_reset(&text);
+		buf_addf(&path, "/usr/share/doc/%s/periphery.sha256", name);
+		buf_addf(&text, "%s  %s\n", o->binary_sha256, PERIPHERY_BIN);
+		pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
+			PKG_DOC;
+	}
+	if (o->format == FORMAT_DEB) {
+		buf_reset(&path);
+		buf_reset(&text);
+		buf_addf(&path, "/usr/share/doc/%s/changelog.Debian.gz", name);
+		buf_addf(&text,
+			 "%s (%s-%s) unstable; urgency=medium\n\n"
+			 "  * Komodo Periphery %s, built by pkgtool from the "
+			 "site file.\n\n -- %s  ",
+			 name, v->text, site_str(s, "package_release"),
+			 v->text, site_str(s, "package_maintainer"));
+		rfc2822(&text, o->mtime);
+		buf_addch(&text, '\n');
+		if (gz_compress(&gz, text.data, text.len) < 0)
+			r = -1;
+		else
+			pkg_add_file(p, path.data, 0644, gz.data, gz.len);
+	}
+	buf_release(&path);
+	buf_release(&text);
+	buf_release(&gz);
+	return r;
+}
+
+/* Overrides ship in the package, narrow, each with its reason. */
+static void add_lintian_overrides(const struct site *s, struct pkg *p)
+{
+	const char *name = site_str(s, "package_name");
+	const char *cfg = site_str(s, "komodo_config_path");
+	struct buf path = BUF_INIT, t = BUF_INIT;
+
+	buf_addf(&t,
+		 "# The config holds passkeys and tokens: readable by root and "
+		 "the agent's\n# group only (the postinst sets the group).\n"
+		 "%s: non-standard-file-perm 0640 != 0644 [%s]\n",
+		 name, cfg + 1);
+	if (site_get(s, "komodo_extra_env")->n)
+		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 [%s]\n",
+			 name, ENV_FILE + 1);
+	if (site_str(s, "komodo_private_key")[0] &&
+	    !starts_with(site_str(s, "komodo_private_key"), "file:"))
+		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 "
+			     "[%s/periphery.key]\n",
+			 name, KEYS_DIR + 1);
+	buf_addstr(&t,
+		   "# Linger and the service user's own systemd manager are "
+		   "not covered by\n# deb-systemd-helper/deb-systemd-invoke, "
+		   "so the scripts call systemctl and\n# loginctl, each "
+		   "guarded by a running-systemd check.\n");
+	buf_addf(&t, "%s: maintainer-script-calls-systemctl\n", name);
+	buf_addf(&path, "/usr/share/lintian/overrides/%s", name);
+	pkg_add_file(p, path.data, 0644, t.data, t.len);
+	buf_release(&path);
+	buf_release(&t);
+}
+
+static void set_depends(const struct site *s, const struct version *v,
+			const struct plan_opts *o, struct pkg *p)
+{
+	int user = !strcmp(site_str(s, "komodo_service_scope"), "user");
+	struct buf d = BUF_INIT;
+
+	/* v1 is built on bullseye (glibc 2.31), v2 on bookworm with
+	 * OpenSSL 3 (komodo-periphery.md §11) */
+	if (v->major >= 2)
+		buf_addstr(&d, "libc6 (>= 2.36), libssl3, ");
+	else
+		buf_addstr(&d, "libc6 (>= 2.31), ");
+	buf_addstr(&d, "ca-certificates, git, openssl, passwd, systemd");
+	if (user)
+		/* linger -> user@UID.service needs pam_systemd (testbed §6) */
+		buf_addstr(&d, ", libpam-systemd, dbus");
+	p->deb_depends = buf_detach(&d, NULL);
+	p->deb_recommends = xstrdup("docker.io | docker-ce");
+
+	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
+	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
+	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
+	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
+	pkg_add_require(p, "/usr/bin/git", NULL, 0);
+	pkg_add_require(p, "ca-certificates", NULL, 0);
+	(void)o;
+}
+
+static int config_under_etc(const struct site *s)
+{
+	const char *cfg = site_str(s, "komodo_config_path");
+
+	if (!starts_with(cfg, "/etc/") || ends_with(cfg, "/"))
+		return error_at(site_loc(s, "komodo_config_path"),
+				"'komodo_config_path' is '%s'; a package ships "
+				"its config under /etc (a conffile kept on "
+				"upgrade), e.g. /etc/komodo/periphery.config."
+				"toml",
+				cfg);
+	return 0;
+}
+
+int plan_pkg(const struct site *s, const struct version *v,
+	     const struct plan_opts *o, struct pkg *p)
+{
+	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	struct render_keyfile keys[16];
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	size_t i, nkeys = 0;
+	int r = -1, slot;
+
+	if (config_under_etc(s) < 0)
+		return -1;
+	p->name = xstrdup(site_str(s, "package_name"));
+	p->version = xstrdup(v->text);
+	p->release = xstrdup(site_str(s, "package_release"));
+	p->deb_arch = xstrdup(o->arch);
+	p->rpm_arch = xstrdup(plan_rpm_arch(o->arch));
+	p->maintainer = xstrdup(site_str(s, "package_maintainer"));
+	p->summary = xstrdup("agent that connects this host to Komodo Core");
+	buf_addf(&b,
+		 "Komodo Periphery %s runs as the unprivileged service user "
+		 "'%s' under\nsystemd (%s scope) and lets Komodo Core deploy "
+		 "containers, stacks\nand builds on this host.\n\nBuilt by "
+		 "pkgtool from a site file: the user, config and unit match\n"
+		 "the komodo Ansible role's behaviour.",
+		 v->text, site_str(s, "komodo_user"), sys ? "system" : "user");
+	p->description = buf_detach(&b, NULL);
+	p->homepage = xstrdup(HOMEPAGE);
+	p->license = xstrdup("GPL-3.0-only");
+	p->section = xstrdup("admin");
+	p->rpm_group = xstrdup("System Environment/Daemons");
+	p->changelog_name = xstrdup(site_str(s, "package_maintainer"));
+	buf_addf(&b, "- Komodo Periphery %s, built by pkgtool", v->text);
+	p->changelog_text = buf_detach(&b, NULL);
+	p->mtime = o->mtime;
+	p->deb_comp = p->rpm_comp = o->comp;
+	set_depends(s, v, o, p);
+
+	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
+
+	if (render_config(s, v, &b) < 0)
+		goto out;
+	pkg_add_file(p, site_str(s, "komodo_config_path"), 0640, b.data,
+		     b.len)->flags |= PKG_CONFIG;
+	buf_reset(&b);
+	buf_addstr(&path, site_str(s, "komodo_config_path"));
+	*strrchr(path.data, '/') = '\0';
+	if (strcmp(path.data, "/etc"))
+		pkg_add_dir(p, path.data, 0755);
+	if (strcmp(path.data, "/etc/komodo") &&
+	    (site_get(s, "komodo_extra_env")->n))
+		pkg_add_dir(p, "/etc/komodo", 0755);
+
+	if (render_env(s, &b) < 0)
+		goto out;
+	if (b.len)
+		pkg_add_file(p, ENV_FILE, 0640, b.data, b.len)->flags |=
+			PKG_CONFIG;
+	buf_reset(&b);
+
+	if (render_keyfiles(s, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
+		goto out;
+	if (nkeys) {
+		if (strcmp(path.data, "/etc/komodo"))
+			pkg_add_dir(p, "/etc/komodo", 0755);
+		pkg_add_dir(p, KEYS_DIR, 0755);
+	}
+	for (i = 0; i < nkeys; i++)
+		pkg_add_file(p, keys[i].path, keys[i].secret ? 0640 : 0644,
+			     keys[i].pem.data, keys[i].pem.len)
+			->flags |= PKG_CONFIG;
+
+	if (render_unit(s, v, &b) < 0)
+		goto out;
+	pkg_add_file(p, sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
+			    : USER_UNIT_DIR "/" UNIT_NAME,
+		     0644, b.data, b.len);
+	buf_reset(&b);
+
+	render_sysusers(s, &b);
+	buf_reset(&path);
+	buf_addf(&path, "/usr/lib/sysusers.d/%s.conf", p->name);
+	pkg_add_file(p, path.data, 0644, b.data, b.len);
+	buf_reset(&b);
+
+	if (o->format == FORMAT_RPM && sys) {
+		/* RHEL/Fedora presets disable everything not listed */
+		buf_reset(&path);
+		buf_addf(&path, "/usr/lib/systemd/system-preset/90-%s.preset",
+			 p->name);
+		buf_addstr(&b, "enable " UNIT_NAME "\n");
+		pkg_add_file(p, path.data, 0644, b.data, b.len);
+		buf_reset(&b);
+	}
+	if (add_docs(s, v, o, p) < 0)
+		goto out;
+	if (o->format == FORMAT_DEB)
+		add_lintian_overrides(s, p);
+
+	for (slot = 0; slot < SCRIPT_MAX; slot++) {
+		int deb_slot = slot <= SCRIPT_POSTRM;
+
+		if (deb_slot != (o->format == FORMAT_DEB))
+			continue;
+		if (plan_script(s, v, o->format, (enum pkg_script)slot,
+				&p->scripts[slot]) < 0)
+			goto out;
+	}
+	pkg_add_parents(p);
+	r = pkg_stat_files(p);
+out:
+	for (i = 0; i < nkeys; i++)
+		buf_release(&keys[i].pem);
+	buf_release(&b);
+	buf_release(&path);
+	return r;
+}
