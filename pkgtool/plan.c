@@ -295,20 +295,6 @@ static void set_depends(const struct site *s, const struct version *v,
 	(void)o;
 }
 
-static int config_under_etc(const struct site *s)
-{
-	const char *cfg = site_str(s, "komodo_config_path");
-
-	if (!starts_with(cfg, "/etc/") || ends_with(cfg, "/"))
-		return error_at(site_loc(s, "komodo_config_path"),
-				"'komodo_config_path' is '%s'; a package ships "
-				"its config under /etc (a conffile kept on "
-				"upgrade), e.g. /etc/komodo/periphery.config."
-				"toml",
-				cfg);
-	return 0;
-}
-
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p)
 {
@@ -318,8 +304,6 @@ int plan_pkg(const struct site *s, const struct version *v,
 	size_t i, nkeys = 0;
 	int r = -1, slot;
 
-	if (config_under_etc(s) < 0)
-		return -1;
 	p->name = xstrdup(site_str(s, "package_name"));
 	p->version = xstrdup(v->text);
 	p->release = xstrdup(site_str(s, "package_release"));

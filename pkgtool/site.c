@@ -456,11 +456,23 @@ static int expand_tree(struct site *s, struct sval *v, int depth)
 /* Each variable is expanded once; depth catches reference cycles. */
 static int expand_var(struct site *s, struct site_var *v, int depth)
 {
-	if (depth > 32)
+	if (v->expanded == 2)
+		return 0;
+	if (v->expanded == -1)
+		return -1;
+	if (v->expanded == 1) {
+		v->expanded = -1;
 		return error_at(&v->val->loc,
 				"'{{ %s }}' refers to itself (a cycle)",
 				v->name);
-	return expand_tree(s, v->val, depth);
+	}
+	v->expanded = 1;
+	if (depth > 32 || expand_tree(s, v->val, depth) < 0) {
+		v->expanded = -1;
+		return -1;
+	}
+	v->expanded = 2;
+	return 0;
 }
 
 /* ---- derived defaults ---------------------------------------------------- */
@@ -562,11 +574,23 @@ static int load(struct site *s, const char *name, const char *data,
 	for (i = 0; i < s->nr_vars; i++)
 		if (expand_var(s, &s->vars[i], 0) < 0)
 			r = -1;
+	/* the user's values first: a bad komodo_user would otherwise be
+	 * reported again through every default built from it */
 	for (i = 0; i < s->nr_vars; i++) {
 		struct site_var *v = &s->vars[i];
 
-		if (v->val->type == SV_NULL && v->def->type == SV_NULL)
-			continue; /* derived below, or optional */
+		if (v->set && v->expanded == 2 &&
+		    site_type_check(v->type, v->val, v->name, s) < 0)
+			r = -1;
+	}
+	if (r < 0)
+		return -1;
+	for (i = 0; i < s->nr_vars; i++) {
+		struct site_var *v = &s->vars[i];
+
+		if (v->set || (v->val->type == SV_NULL &&
+			       v->def->type == SV_NULL))
+			continue; /* checked above; or derived below */
 		if (site_type_check(v->type, v->val, v->name, s) < 0)
 			r = -1;
 	}

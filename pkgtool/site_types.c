@@ -286,6 +286,19 @@ static int c_path(struct sval *v, const char *name, const struct site *s)
 	return check_abs_path(v, name);
 }
 
+/* Packages ship the config as a conffile, so it must live under /etc. */
+static int c_confpath(struct sval *v, const char *name, const struct site *s)
+{
+	if (c_path(v, name, s) < 0)
+		return -1;
+	if (starts_with(v->str, "/etc/") && !ends_with(v->str, "/"))
+		return 0;
+	return error_at(&v->loc, "'%s' is '%s'; a package ships its config "
+				 "under /etc as a conffile (kept on upgrade), "
+				 "e.g. /etc/komodo/periphery.config.toml",
+			name, v->str);
+}
+
 static int c_user(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
@@ -1055,6 +1068,7 @@ static const struct site_type types[] = {
 	{ "!port", c_port, 0 },
 	{ "!id", c_id, 0 },
 	{ "!path", c_path, 0 },
+	{ "!confpath", c_confpath, 0 },
 	{ "!user", c_user, 0 },
 	{ "!ip", c_ip, 0 },
 	{ "!cidrs", c_cidrs, 0 },

@@ -20,6 +20,7 @@ struct site_var {
 	struct sval *def;	/* from defaults.yml */
 	struct sval *val;	/* final value */
 	int set;		/* given in the site file */
+	int expanded;		/* 0 not yet, 1 in progress, 2 done, -1 failed */
 };
 
 const struct site_type *site_type_find(const char *tag);
