@@ -27,7 +27,7 @@ OBJS = $(SRCS:.c=.o)
 LIB_OBJS = $(filter-out pkgtool/main.o,$(OBJS))
 HDRS = $(wildcard pkgtool/*.h)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
-EMBED = config/defaults.yml $(sort $(wildcard templates/deb/* templates/rpm/* templates/*.in))
+EMBED = config/defaults.yml $(sort $(wildcard templates/deb/* templates/rpm/* templates/*.sh))
 
 all: pkgtool/pkgtool tests/fake/fake-periphery
 
@@ -46,9 +46,12 @@ tests/unit/unit: $(UNIT_SRCS) $(LIB_OBJS) $(HDRS) tests/unit/harness.h
 	$(CC) $(ALL_CFLAGS) -Ipkgtool $(LDFLAGS) -o $@ $(UNIT_SRCS) \
 		$(LIB_OBJS) $(LIBS)
 
-tests/fake/fake-periphery: $(wildcard tests/fake/periphery*.c)
+# The Periphery test double needs only libc + OpenSSL 3 (libssl-dev to
+# build; libssl3 at run time, which the package's Depends: openssl brings).
+tests/fake/fake-periphery: $(wildcard tests/fake/periphery*.c) \
+		$(wildcard tests/fake/periphery*.h) pkgtool/banned.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(wildcard tests/fake/periphery*.c) \
-		$(shell $(PKG_CONFIG) --libs jansson) -lpthread
+		-lssl -lcrypto -lpthread
 
 check: all tests/unit/unit
 	PKGTOOL=$(CURDIR)/pkgtool/pkgtool sh scripts/check.sh

@@ -144,9 +144,11 @@ static int binary_for(const struct site *s, const char *arch,
 		return error_at(*loc, "cannot read agent binary '%s': %s",
 				*path, strerror(errno));
 	if (m == -1)
-		return error_at(*loc, "'%s' is not an ELF executable", *path);
+		return error_at(*loc, "'komodo_binary_path': '%s' is not an ELF "
+				      "executable", *path);
 	if (m != want)
-		return error_at(*loc, "'%s' is not an %s binary (ELF machine "
+		return error_at(*loc, "'komodo_binary_path': '%s' is not an %s "
+				      "binary (ELF machine "
 				      "%d)",
 				*path, arch, m);
 	return 0;
@@ -272,6 +274,19 @@ static int comp_of(const struct site *s, const char *fmt,
 	return 0;
 }
 
+static void set_opts(const struct site *s, struct plan_opts *po, int rpm,
+		     const char *arch, const char *bin, const char *sum,
+		     int64_t mtime)
+{
+	memset(po, 0, sizeof(*po));
+	po->format = rpm ? FORMAT_RPM : FORMAT_DEB;
+	po->arch = arch;
+	po->binary = bin;
+	po->binary_sha256 = sum;
+	po->mtime = mtime;
+	comp_of(s, rpm ? "rpm" : "deb", &po->comp);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -340,6 +355,27 @@ int cmd_build(int argc, char **argv)
 			if (digest_file_sha256(paths[i], sums[i]) < 0)
 				goto out;
 		}
+		/* plan every package before touching the output directory, so
+		 * that render errors leave it exactly as it was */
+		for (i = 0; i < arches->n; i++) {
+			int f;
+
+			for (f = 0; f < 2; f++) {
+				struct plan_opts po;
+				struct pkg p;
+				int pr;
+
+				if (!want_format(&s, only, f ? "rpm" : "deb"))
+					continue;
+				set_opts(&s, &po, f, arches->items[i]->str,
+					 paths[i], sums[i], mtime);
+				pkg_init(&p);
+				pr = plan_pkg(&s, &v, &po, &p);
+				pkg_release(&p);
+				if (pr < 0)
+					goto out;
+			}
+		}
 		if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
 			error("cannot create '%s': %s", outdir,
 			      strerror(errno));
@@ -351,21 +387,15 @@ int cmd_build(int argc, char **argv)
 		info("building Komodo Periphery %s (%s scope)", v.text,
 		     site_str(&s, "komodo_service_scope"));
 		for (i = 0; i < arches->n; i++) {
-			static const char *const fmts[] = { "deb", "rpm" };
-			size_t f;
+			int f;
 
-			for (f = 0; f < ARRAY_SIZE(fmts); f++) {
+			for (f = 0; f < 2; f++) {
 				struct plan_opts po;
 
-				if (!want_format(&s, only, fmts[f]))
+				if (!want_format(&s, only, f ? "rpm" : "deb"))
 					continue;
-				memset(&po, 0, sizeof(po));
-				po.format = f ? FORMAT_RPM : FORMAT_DEB;
-				po.arch = arches->items[i]->str;
-				po.binary = paths[i];
-				po.binary_sha256 = sums[i];
-				po.mtime = mtime;
-				comp_of(&s, fmts[f], &po.comp);
+				set_opts(&s, &po, f, arches->items[i]->str,
+					 paths[i], sums[i], mtime);
 				if (write_one(&s, &v, &po, outdir) < 0)
 					goto out;
 			}

@@ -200,7 +200,7 @@ static int add_docs(const struct site *s, const struct version *v,
 		 "'/usr/share/common-licenses/GPL-3'.\n",
 		 v->text);
 	pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
-		PKG_LICENSE;
+		PKG_DOC;
 	pkg_add_dir(p, path.data, 0755)->path[strlen(path.data) -
 					      strlen("/copyright")] = '\0';
 
@@ -212,6 +212,36 @@ static int add_docs(const struct site *s, const struct version *v,
 		pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
 			PKG_DOC;
 	}
+	buf_reset(&path);
+	buf_reset(&text);
+	buf_addstr(&path, "/usr/share/man/man1/periphery.1.gz");
+	buf_addf(&text,
+		 ".TH PERIPHERY 1 \"\" \"komodo %s\" \"User Commands\"\n"
+		 ".SH NAME\nperiphery \\- Komodo Periphery agent\n"
+		 ".SH SYNOPSIS\n.B periphery\n"
+		 "[\\fB\\-\\-config\\-path\\fR \\fIPATH\\fR]... "
+		 "[\\fB\\-\\-log\\-level\\fR \\fILEVEL\\fR]\n"
+		 ".SH DESCRIPTION\nPeriphery runs on each server managed by "
+		 "Komodo Core and carries out\nits requests: containers, "
+		 "stacks, builds and terminals.\nThis package runs it as the "
+		 "user \\fB%s\\fR under systemd, with its\nconfiguration in "
+		 "\\fI%s\\fR.\n"
+		 ".SH OPTIONS\n.TP\n\\fB\\-c\\fR, "
+		 "\\fB\\-\\-config\\-path\\fR \\fIPATH\\fR\n"
+		 "Configuration file or directory; may be repeated.\n"
+		 ".TP\n\\fB\\-\\-log\\-level\\fR \\fILEVEL\\fR\n"
+		 "error, warn, info, debug or trace.\n"
+		 ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\n"
+		 "Print the version.\n"
+		 ".SH SEE ALSO\nhttps://komo.do/docs\n",
+		 v->text, site_str(s, "komodo_user"),
+		 site_str(s, "komodo_config_path"));
+	if (gz_compress(&gz, text.data, text.len) < 0)
+		r = -1;
+	else
+		pkg_add_file(p, path.data, 0644, gz.data, gz.len)->flags |=
+			PKG_DOC;
+	buf_reset(&gz);
 	if (o->format == FORMAT_DEB) {
 		buf_reset(&path);
 		buf_reset(&text);
@@ -255,6 +285,9 @@ static void add_lintian_overrides(const struct site *s, struct pkg *p)
 		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 "
 			     "[%s/periphery.key]\n",
 			 name, KEYS_DIR + 1);
+	buf_addstr(&t, "# The changelog is generated for a site build; there "
+		       "is no Debian bug to close.\n");
+	buf_addf(&t, "%s: initial-upload-closes-no-bugs\n", name);
 	buf_addstr(&t,
 		   "# Linger and the service user's own systemd manager are "
 		   "not covered by\n# deb-systemd-helper/deb-systemd-invoke, "
@@ -310,7 +343,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	p->deb_arch = xstrdup(o->arch);
 	p->rpm_arch = xstrdup(plan_rpm_arch(o->arch));
 	p->maintainer = xstrdup(site_str(s, "package_maintainer"));
-	p->summary = xstrdup("agent that connects this host to Komodo Core");
+	p->summary = xstrdup("Agent that connects this host to Komodo Core");
 	buf_addf(&b,
 		 "Komodo Periphery %s runs as the unprivileged service user "
 		 "'%s' under\nsystemd (%s scope) and lets Komodo Core deploy "

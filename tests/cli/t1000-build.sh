@@ -99,7 +99,7 @@ test_expect_success 'rpm: metadata, files, config, scripts, requires' '
 		grep -q "^cn /etc/komodo/periphery.config.toml"
 '
 test_expect_success 'rpmlint: 0 errors' '
-	rpmlint u/$RPM s/$RPM >lint 2>&1;
+	rpmlint -c "$TOP/tests/rpmlint.toml" u/$RPM s/$RPM >lint 2>&1;
 	cat lint; grep -q " 0 errors" lint
 '
 test_expect_success 'systemd-analyze verify the system unit in the unpacked package' '

@@ -5,7 +5,7 @@
 BAD="$TOP/tests/golden/bad"
 
 mkdir -p "$TMP/out" && echo keep >"$TMP/out/previous.deb"
-snapshot() { (cd "$TMP/out" && ls -la --time-style=+%s . && sha256sum ./*); }
+snapshot() { (cd "$TMP/out" && stat -c "%n %a %Y" . && ls -lA --time-style=+%s && sha256sum ./*); }
 snapshot >"$TMP/before"
 
 for f in "$BAD"/*.yml; do
