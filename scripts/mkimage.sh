@@ -23,7 +23,11 @@ DIR=${E2E_IMAGE_DIR:-$TOP/tests/tmp/e2e-image}
 # for the rpm scenarios, and the few tools the checks use (curl, procps).
 # libjansson4: the test double links it.
 PKGS=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd
-PKGS=$PKGS,rpm,openssl,ca-certificates,git,libssl3,curl,procps,libjansson4
+PKGS=$PKGS,rpm,openssl,ca-certificates,git,curl,procps,libjansson4
+case $SUITE in
+bookworm) PKGS=$PKGS,libssl3 ;;
+*) PKGS=$PKGS,libssl3t64 ;; # trixie: the 64-bit time_t rename
+esac
 # docker-less host: no docker group unless a scenario creates it.
 
 die() {
@@ -45,7 +49,7 @@ if [ -z "$MIRROR" ] && [ -r /etc/apt/sources.list ]; then
 fi
 [ -n "$MIRROR" ] || die "no Debian mirror configured in /etc/apt"
 
-KEY=$(printf '%s %s v3\n' "$SUITE" "$PKGS" | sha256sum | cut -c1-12)
+KEY=$(printf '%s %s v4\n' "$SUITE" "$PKGS" | sha256sum | cut -c1-12)
 ROOT=$DIR/$SUITE-$KEY
 if [ -f "$ROOT/.e2e-complete" ]; then
 	echo "$ROOT"
@@ -59,12 +63,16 @@ trap 'rm -rf "$TMPROOT"' EXIT
 start=$(date +%s)
 # Customisations (inside the new root):
 # - rpm's database where Fedora keeps it, for plain `rpm -i` too;
+# - no rpm "unshare" plugin: Debian 13's rpm (4.20) runs scriptlets with a
+#   private /home and /tmp (macros.transaction_unshare), so a home made by
+#   %post would vanish; Fedora/RHEL do not configure it;
 # - an empty machine-id so each boot gets a fresh transient one;
 # - no getty on the console (nspawn runs without a TTY);
 # - nothing in the tree that makes apt/dpkg refuse to start services.
 mmdebstrap --quiet --variant=minbase --include="$PKGS" \
 	--customize-hook='mkdir -p "$1/etc/rpm" && echo "%_dbpath /var/lib/rpm" > "$1/etc/rpm/macros.dbpath"' \
 	--customize-hook='chroot "$1" rpm --initdb --dbpath /var/lib/rpm' \
+	--customize-hook='echo "%__transaction_unshare %{nil}" > "$1/etc/rpm/macros.e2e-unshare"' \
 	--customize-hook='rm -f "$1/usr/sbin/policy-rc.d"; : > "$1/etc/machine-id"' \
 	--customize-hook='chroot "$1" systemctl mask console-getty.service getty@tty1.service >/dev/null 2>&1 || true' \
 	--customize-hook='echo e2e > "$1/etc/hostname"' \
