@@ -557,6 +557,9 @@ TEST(rpm_write_errors)
 	free(msg);
 	pkg_release(&p);
 
+	/* and neither does success */
+	CHECK(write_pkg(COMP_GZIP, -1, TMP "/ok.rpm") == 0);
+
 	make_pkg(&p, COMP_XZ);
 	CHECK(write_capture(&p, TMP "/no/such/dir.rpm", &msg) == -1);
 	CHECK_STR_EQ(msg, "pkgtool: error: cannot create '" TMP "/no/such/"
