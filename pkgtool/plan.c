@@ -319,6 +319,13 @@ static void set_depends(const struct site *s, const struct version *v,
 	p->deb_depends = buf_detach(&d, NULL);
 	p->deb_recommends = xstrdup("docker.io | docker-ce");
 
+	/* what rpmbuild's ELF dependency generator would find in the agent
+	 * (both architectures are 64-bit) */
+	pkg_add_require(p, "libc.so.6()(64bit)", NULL, 0);
+	if (v->major >= 2) {
+		pkg_add_require(p, "libssl.so.3()(64bit)", NULL, 0);
+		pkg_add_require(p, "libcrypto.so.3()(64bit)", NULL, 0);
+	}
 	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
 	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
 	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
