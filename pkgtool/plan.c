@@ -76,18 +76,12 @@ static const struct sval *script_lookup(void *ctx, const char *name)
 {
 	struct script_ctx *c = ctx;
 	const struct sval *e = sval_map_get(c->extra, name);
-	size_t i;
 
 	if (e)
 		return e;
-	for (i = 0; i < c->s->nr_vars; i++)
-		if (!strcmp(site_var_name(c->s, i), name)) {
-			const struct sval *v = site_var_value(c->s, i);
-
-			/* scripts are world-readable: no secret reaches them */
-			return any_secret(v) ? NULL : v;
-		}
-	return NULL;
+	e = site_lookup(c->s, name);
+	/* scripts are world-readable: no secret reaches them */
+	return e && any_secret(e) ? NULL : e;
 }
 
 static void put(struct sval *m, const char *k, const char *v)

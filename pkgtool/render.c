@@ -434,14 +434,8 @@ static const struct sval *lookup(void *ctx, const char *name)
 {
 	struct lookup_ctx *l = ctx;
 	const struct sval *e = sval_map_get(l->extra, name);
-	size_t i;
 
-	if (e)
-		return e;
-	for (i = 0; i < l->s->nr_vars; i++)
-		if (!strcmp(site_var_name(l->s, i), name))
-			return site_var_value(l->s, i);
-	return NULL;
+	return e ? e : site_lookup(l->s, name);
 }
 
 static int from_template(const struct site *s, const struct version *v,

@@ -656,6 +656,13 @@ const struct sval *site_get(const struct site *s, const char *key)
 	return var(s, key)->val;
 }
 
+const struct sval *site_lookup(const struct site *s, const char *key)
+{
+	const struct site_var *v = find_var(s, key);
+
+	return v ? v->val : NULL;
+}
+
 const char *site_str(const struct site *s, const char *key)
 {
 	const struct sval *v = site_get(s, key);
@@ -685,14 +692,4 @@ int site_is_set(const struct site *s, const char *key)
 const struct loc *site_loc(const struct site *s, const char *key)
 {
 	return &var(s, key)->val->loc;
-}
-
-const char *site_var_name(const struct site *s, size_t i)
-{
-	return s->vars[i].name;
-}
-
-const struct sval *site_var_value(const struct site *s, size_t i)
-{
-	return s->vars[i].val;
 }

@@ -60,11 +60,11 @@ int site_is_set(const struct site *s, const char *key);
 /* Where the value came from (site file or defaults.yml). */
 const struct loc *site_loc(const struct site *s, const char *key);
 
+/* Like site_get(), but NULL for a name that is no site variable (for
+ * templates, where the name comes from user text). */
+const struct sval *site_lookup(const struct site *s, const char *key);
+
 /* Looks up a map entry; NULL when absent. */
 const struct sval *sval_map_get(const struct sval *m, const char *key);
-
-/* Iteration over all variables, for templates and `pkgtool check -v`. */
-const char *site_var_name(const struct site *s, size_t i);
-const struct sval *site_var_value(const struct site *s, size_t i);
 
 #endif
