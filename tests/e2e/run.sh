@@ -92,6 +92,13 @@ cp "$W/bin/periphery" "$W/bin/periphery-new"
 printf 'FAKEVER=1.19.6\n' >>"$W/bin/periphery-new"
 NEWVER=$("$W/bin/periphery-new" --version 2>/dev/null)
 [ "$NEWVER" = "periphery 1.19.6" ] || fatal "upgrade binary reports '$NEWVER', not 'periphery 1.19.6'"
+# it must run in the test root (a sanitizer build from `make check-asan`
+# in the same tree does not: libasan is not there)
+if ! "$CT" run "$ROOT" --volatile=overlay --bind-ro="$W/bin":/e2ebin -- \
+	/e2ebin/periphery --version >"$W/bin.log" 2>&1; then
+	cat "$W/bin.log"
+	fatal "$FAKE does not run in the $SUITE root (sanitizer build? run make clean-bins all)"
+fi
 
 site() { # name, extra yaml lines...
 	n=$1
