@@ -165,7 +165,14 @@ scenario_deb_system() {
 # 5 (build-time deletion)
 scenario_deb_delete() {
 	boot deb-delete || return
+	x groupadd --system docker
 	install_timed user dpkg -i "$DEB_DEL"
+	check "7 (allowed): komodo added to an existing docker group" sh -c 'id -nG komodo | grep -qw docker'
+	if grep -q "group 'docker' does not exist" "$W/install.out"; then
+		notok "7 (allowed): no docker warning when the group exists"
+	else
+		ok "7 (allowed): no docker warning when the group exists"
+	fi
 	check_wait "5: allow_delete_komodo_user: agent active" usctl is-active --quiet periphery.service
 	check "5: allow_delete_komodo_user: dpkg -r keeps the user" sh -c "dpkg -r $PKG >/dev/null && id komodo && test -d /home/komodo"
 	check "5: allow_delete_komodo_user: dpkg -P succeeds" dpkg -P $PKG
