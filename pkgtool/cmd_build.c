@@ -26,16 +26,16 @@
 #include "util.h"
 #include "banned.h"
 
-#define MAX_OUT 16
-
 struct output {
 	char tmp[4096];
 	char final[4096];
 	int secret;
 };
 
-/* Temp files to remove if a signal ends the build. */
-static struct output outs[MAX_OUT];
+/* Temp files to remove if a signal ends the build; allocated before the
+ * handlers are installed and never moved while they are. */
+static struct output *outs;
+static size_t max_outs;
 static volatile sig_atomic_t nr_outs;
 
 static void on_signal(int sig)
@@ -179,12 +179,22 @@ static int write_one(const struct site *s, const struct version *v,
 	struct buf name = BUF_INIT;
 	int fd, r = -1;
 
-	if (nr_outs == MAX_OUT)
-		return error("too many packages in one build");
+	if ((size_t)nr_outs == max_outs)
+		BUG("more packages than planned");
 	o = &outs[nr_outs];
 	plan_filename(s, v, po->format, po->arch, &name);
-	snprintf(o->final, sizeof(o->final), "%s/%s", outdir, name.data);
-	snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.XXXXXX", outdir, name.data);
+	if (strlen(outdir) + name.len + 16 > sizeof(o->tmp)) {
+		buf_release(&name);
+		return error("output path '%s' is too long", outdir);
+	}
+	memcpy(o->final, outdir, strlen(outdir));
+	o->final[strlen(outdir)] = '/';
+	memcpy(o->final + strlen(outdir) + 1, name.data, name.len + 1);
+	memcpy(o->tmp, outdir, strlen(outdir));
+	o->tmp[strlen(outdir)] = '/';
+	o->tmp[strlen(outdir) + 1] = '.';
+	memcpy(o->tmp + strlen(outdir) + 2, name.data, name.len);
+	memcpy(o->tmp + strlen(outdir) + 2 + name.len, ".XXXXXX", 8);
 	buf_release(&name);
 	fd = mkstemp(o->tmp);
 	if (fd < 0)
@@ -287,23 +297,112 @@ static void set_opts(const struct site *s, struct plan_opts *po, int rpm,
 	comp_of(s, rpm ? "rpm" : "deb", &po->comp);
 }
 
+/* One server's package set: the whole site, or one of its hosts. */
+struct target {
+	struct site s;
+	struct version v;
+	const char *paths[8];
+	char sums[8][65];
+	char dir[4096];
+	int made_dir;
+};
+
+static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
+			int write)
+{
+	const struct sval *arches = site_get(&t->s, "package_architectures");
+	size_t i;
+	int f;
+
+	for (i = 0; i < arches->n; i++)
+		for (f = 0; f < 2; f++) {
+			struct plan_opts po;
+			struct pkg p;
+			int r;
+
+			if (!want_format(&t->s, only, f ? "rpm" : "deb"))
+				continue;
+			set_opts(&t->s, &po, f, arches->items[i]->str,
+				 t->paths[i], t->sums[i], mtime);
+			if (write) {
+				if (write_one(&t->s, &t->v, &po, t->dir) < 0)
+					return -1;
+				continue;
+			}
+			pkg_init(&p);
+			r = plan_pkg(&t->s, &t->v, &po, &p);
+			pkg_release(&p);
+			if (r < 0)
+				return -1;
+			max_outs++;
+		}
+	return 0;
+}
+
+/* Loads one target and checks everything that can fail before writing. */
+static int prepare(struct target *t, const char *path, const char *host,
+		   const char *outdir, const struct binopt *bins, size_t nbins,
+		   const char *only, int64_t mtime)
+{
+	const struct sval *arches;
+	size_t i;
+
+	if (site_load_host(&t->s, path, host) < 0 ||
+	    site_fixed_version(&t->s, NULL, &t->v) < 0)
+		return -1;
+	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
+		return error("output path '%s' is too long", outdir);
+	memcpy(t->dir, outdir, strlen(outdir) + 1);
+	if (host) {
+		t->dir[strlen(outdir)] = '/';
+		memcpy(t->dir + strlen(outdir) + 1, host, strlen(host) + 1);
+	}
+	arches = site_get(&t->s, "package_architectures");
+	if (arches->n > ARRAY_SIZE(t->paths))
+		BUG("too many architectures");
+	for (i = 0; i < arches->n; i++) {
+		const struct loc *loc;
+
+		if (binary_for(&t->s, arches->items[i]->str, bins, nbins,
+			       &t->paths[i], &loc) < 0 ||
+		    digest_file_sha256(t->paths[i], t->sums[i]) < 0)
+			return -1;
+	}
+	/* plan every package before touching the output directory, so that
+	 * render errors leave it exactly as it was */
+	return for_each_pkg(t, only, mtime, 0);
+}
+
+static int make_dir(const char *dir, int *made)
+{
+	if (mkdir(dir, 0755) == 0) {
+		*made = 1;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	return error("cannot create '%s': %s", dir, strerror(errno));
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "host", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct binopt bins[8];
-	size_t nbins = 0, i;
+	const char **want_hosts = NULL;
+	size_t nbins = 0, nwant = 0, ntargets = 0, i;
 	const char *outdir = "out", *only = NULL;
-	struct site s;
-	struct version v;
-	int c, r = 1, loaded = 0;
+	struct target *targets = NULL;
+	struct site base;
+	int c, r = 1, made_out = 0;
 	int64_t mtime;
 
-	while ((c = getopt_long(argc, argv, "o:b:f:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:b:f:H:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			outdir = optarg;
@@ -321,92 +420,83 @@ int cmd_build(int argc, char **argv)
 			}
 			only = optarg;
 			break;
+		case 'H':
+			want_hosts = xrealloc(want_hosts, (nwant + 1) *
+							  sizeof(*want_hosts));
+			want_hosts[nwant++] = optarg;
+			break;
 		default:
+			free(want_hosts);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		error("usage: pkgtool build SITE [--out DIR] [--binary "
-		      "[ARCH=]PATH] [--format deb|rpm]");
+		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
+		      "[--binary [ARCH=]PATH] [--format deb|rpm]");
+		free(want_hosts);
 		return 2;
 	}
 	mtime = build_time();
-	if (mtime < 0)
+	if (mtime < 0) {
+		free(want_hosts);
 		return 1;
-	loaded = 1; /* site_release() is safe after a failed load */
-	if (site_load(&s, argv[optind]) < 0)
+	}
+	/* the whole site first: it lists the hosts */
+	if (site_load(&base, argv[optind]) < 0)
 		goto out;
-	if (site_fixed_version(&s, NULL, &v) < 0)
-		goto out;
-	/* validate everything before the first byte is written */
-	{
-		const struct sval *arches = site_get(&s, "package_architectures");
-		const char *paths[8];
-		char sums[8][65];
-
-		if (arches->n > ARRAY_SIZE(paths))
-			BUG("too many architectures");
-		for (i = 0; i < arches->n; i++) {
-			const struct loc *loc;
-
-			if (binary_for(&s, arches->items[i]->str, bins, nbins,
-				       &paths[i], &loc) < 0)
-				goto out;
-			if (digest_file_sha256(paths[i], sums[i]) < 0)
-				goto out;
-		}
-		/* plan every package before touching the output directory, so
-		 * that render errors leave it exactly as it was */
-		for (i = 0; i < arches->n; i++) {
-			int f;
-
-			for (f = 0; f < 2; f++) {
-				struct plan_opts po;
-				struct pkg p;
-				int pr;
-
-				if (!want_format(&s, only, f ? "rpm" : "deb"))
-					continue;
-				set_opts(&s, &po, f, arches->items[i]->str,
-					 paths[i], sums[i], mtime);
-				pkg_init(&p);
-				pr = plan_pkg(&s, &v, &po, &p);
-				pkg_release(&p);
-				if (pr < 0)
-					goto out;
-			}
-		}
-		if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
-			error("cannot create '%s': %s", outdir,
-			      strerror(errno));
+	if (!nwant && base.nr_hosts) {
+		want_hosts = xrealloc(want_hosts,
+				      base.nr_hosts * sizeof(*want_hosts));
+		for (i = 0; i < base.nr_hosts; i++)
+			want_hosts[nwant++] = base.hosts[i];
+	}
+	ntargets = nwant ? nwant : 1;
+	targets = xcalloc(ntargets, sizeof(*targets));
+	for (i = 0; i < ntargets; i++)
+		if (prepare(&targets[i], argv[optind],
+			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
+			    only, mtime) < 0)
 			goto out;
-		}
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
-		info("building Komodo Periphery %s (%s scope)", v.text,
-		     site_str(&s, "komodo_service_scope"));
-		for (i = 0; i < arches->n; i++) {
-			int f;
 
-			for (f = 0; f < 2; f++) {
-				struct plan_opts po;
+	outs = xcalloc(max_outs, sizeof(*outs));
+	if (make_dir(outdir, &made_out) < 0)
+		goto out;
+	for (i = 0; i < ntargets; i++)
+		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)
+			goto out;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	for (i = 0; i < ntargets; i++) {
+		struct target *t = &targets[i];
 
-				if (!want_format(&s, only, f ? "rpm" : "deb"))
-					continue;
-				set_opts(&s, &po, f, arches->items[i]->str,
-					 paths[i], sums[i], mtime);
-				if (write_one(&s, &v, &po, outdir) < 0)
-					goto out;
-			}
-		}
+		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
+		     site_str(&t->s, "komodo_service_scope"),
+		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
+		if (for_each_pkg(t, only, mtime, 1) < 0)
+			goto out;
 	}
 	if (publish() < 0)
 		goto out;
 	r = 0;
 out:
 	remove_temps();
-	if (loaded)
-		site_release(&s);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	for (i = 0; targets && i < ntargets; i++) {
+		/* a failed build leaves no new directory behind either */
+		if (r && targets[i].made_dir)
+			rmdir(targets[i].dir);
+		site_release(&targets[i].s);
+	}
+	if (r && made_out)
+		rmdir(outdir);
+	free(targets);
+	free(want_hosts);
+	free(outs);
+	outs = NULL;
+	max_outs = 0;
+	site_release(&base);
 	return r;
 }

@@ -24,28 +24,44 @@ int site_fixed_version(const struct site *s, const char *override,
 	return version_parse(v, want);
 }
 
-int cmd_check(int argc, char **argv)
+/* Loads one server's view of the site and renders what it would ship. */
+static int check_one(const char *path, const char *host)
 {
 	struct site s;
 	struct version v;
 	struct buf b = BUF_INIT;
-	int r = 1;
+	int r = -1;
+
+	if (site_load_host(&s, path, host) == 0 &&
+	    site_fixed_version(&s, NULL, &v) == 0 &&
+	    render_config(&s, &v, &b) == 0 && render_unit(&s, &v, &b) == 0)
+		r = 0;
+	buf_release(&b);
+	site_release(&s);
+	return r;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct site s;
+	size_t i;
+	int r;
 
 	if (argc != 2) {
 		error("usage: pkgtool check SITE");
 		return 2;
 	}
-	if (site_load(&s, argv[1]) < 0) {
-		site_release(&s);
+	r = check_one(argv[1], NULL);
+	if (r < 0)
 		return 1;
-	}
-	/* rendering finds version-dependent problems too */
-	if (site_fixed_version(&s, NULL, &v) == 0 &&
-	    render_config(&s, &v, &b) == 0 && render_unit(&s, &v, &b) == 0) {
-		printf("%s: ok\n", argv[1]);
-		r = 0;
-	}
-	buf_release(&b);
+	r = site_load(&s, argv[1]);
+	/* every host: its overrides are checked in its own context */
+	for (i = 0; r == 0 && i < s.nr_hosts; i++)
+		if (check_one(argv[1], s.hosts[i]) < 0)
+			r = -1;
+	if (r == 0)
+		printf("%s: ok (%zu host%s)\n", argv[1], s.nr_hosts,
+		       s.nr_hosts == 1 ? "" : "s");
 	site_release(&s);
-	return r;
+	return r < 0 ? 1 : 0;
 }

@@ -55,19 +55,23 @@ int cmd_render(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "komodo-version", required_argument, NULL, 'V' },
+		{ "host", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *what = "config", *ver = NULL;
+	const char *what = "config", *ver = NULL, *host = NULL;
 	struct buf b = BUF_INIT;
 	struct site s;
 	struct version v;
 	int c, r = -1;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "V:", opts, NULL)) != -1) {
-		if (c != 'V')
+	while ((c = getopt_long(argc, argv, "V:H:", opts, NULL)) != -1) {
+		if (c == 'V')
+			ver = optarg;
+		else if (c == 'H')
+			host = optarg;
+		else
 			return 2;
-		ver = optarg;
 	}
 	if (optind >= argc || argc - optind > 2) {
 		error("usage: pkgtool render SITE [config|unit|sysusers|env|"
@@ -76,7 +80,7 @@ int cmd_render(int argc, char **argv)
 	}
 	if (argc - optind == 2)
 		what = argv[optind + 1];
-	if (site_load(&s, argv[optind]) < 0 ||
+	if (site_load_host(&s, argv[optind], host) < 0 ||
 	    site_fixed_version(&s, ver, &v) < 0)
 		goto out;
 	if (!strcmp(what, "config"))

@@ -6,6 +6,7 @@
  * "{{ name }}" expanded; every value checked by its type. Errors are
  * collected (all of them are reported) and make site_load() fail.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,10 +534,137 @@ trim:
 
 /* ---- load ---------------------------------------------------------------- */
 
-static int load(struct site *s, const char *name, const char *data,
-		size_t len)
+/* Host names become directory names under out/ and server names in Core. */
+static int host_name_ok(const char *h)
 {
-	struct sval *root = NULL;
+	const char *p;
+
+	if (!h[0] || h[0] == '.' || strlen(h) > 253)
+		return 0;
+	for (p = h; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return 0;
+	return 1;
+}
+
+/* Takes the hosts: map out of root, lists its names, and returns the
+ * entry of the wanted host (NULL for the whole site). */
+static int take_hosts(struct site *s, struct sval *root, const char *want,
+		      struct sval **entry)
+{
+	struct sval *hosts = NULL;
+	size_t i;
+	int r = 0;
+
+	*entry = NULL;
+	for (i = 0; root && i < root->n; i++)
+		if (!strcmp(root->keys[i], "hosts")) {
+			hosts = root->items[i];
+			root->items[i] = sval_new(SV_NULL, NULL);
+			free(root->keys[i]);
+			root->keys[i] = xstrdup("");
+		}
+	if (hosts && hosts->type != SV_MAP && hosts->type != SV_NULL) {
+		r = error_at(&hosts->loc, "'hosts' must map host names to their "
+					  "variables");
+		goto out;
+	}
+	for (i = 0; hosts && i < hosts->n; i++) {
+		struct sval *h = hosts->items[i];
+
+		if (!host_name_ok(hosts->keys[i])) {
+			r = error_at(&hosts->key_locs[i],
+				     "host name '%s' may only contain letters, "
+				     "digits, '.', '_' and '-'",
+				     hosts->keys[i]);
+			continue;
+		}
+		if (h->type != SV_MAP && h->type != SV_NULL) {
+			r = error_at(&h->loc, "host '%s' must be a mapping of "
+					      "variables (or empty)",
+				     hosts->keys[i]);
+			continue;
+		}
+		s->hosts = xrealloc(s->hosts,
+				    (s->nr_hosts + 1) * sizeof(*s->hosts));
+		s->hosts[s->nr_hosts++] = xstrdup(hosts->keys[i]);
+		if (want && !strcmp(want, hosts->keys[i])) {
+			*entry = h;
+			hosts->items[i] = sval_new(SV_NULL, NULL);
+		}
+	}
+	if (!r && want && !*entry)
+		r = error("site '%s' has no host '%s'%s", s->path, want,
+			  s->nr_hosts ? "" : " (it has no hosts: map)");
+out:
+	sval_free(hosts);
+	return r;
+}
+
+static int set_var(struct site *s, const char *key, const struct loc *kloc,
+		   struct sval *val)
+{
+	struct site_var *v = find_var(s, key);
+
+	if (!v) {
+		suggest_key(s, key, kloc);
+		sval_free(val);
+		return -1;
+	}
+	sval_free(v->val);
+	v->val = val;
+	v->set = 1;
+	return 0;
+}
+
+static int apply_host(struct site *s, struct sval *h)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; h && h->type == SV_MAP && i < h->n; i++) {
+		struct sval *val = h->items[i];
+
+		h->items[i] = sval_new(SV_NULL, NULL);
+		if (!strcmp(h->keys[i], "ansible_host") ||
+		    !strcmp(h->keys[i], "address")) {
+			if (val->type != SV_SCALAR || !val->str[0] ||
+			    strpbrk(val->str, " /\"\t")) {
+				r = error_at(&val->loc, "'%s' must be a host "
+							"name or IP address",
+					     h->keys[i]);
+			} else {
+				free(s->host_address);
+				s->host_address = xstrdup(val->str);
+			}
+			sval_free(val);
+			continue;
+		}
+		if (set_var(s, h->keys[i], &h->key_locs[i], val) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+/* Per-host defaults: the role's inventory_hostname. */
+static void host_defaults(struct site *s)
+{
+	struct site_var *v;
+
+	if (!s->host)
+		return;
+	v = var(s, "server_name");
+	if (!v->set)
+		sval_set_str(v->val, s->host);
+	v = var(s, "komodo_connect_as");
+	if (!v->set)
+		sval_set_str(v->val, s->host);
+}
+
+static int load(struct site *s, const char *name, const char *data,
+		size_t len, const char *host)
+{
+	struct sval *root = NULL, *entry = NULL;
 	size_t i;
 	int r = 0;
 
@@ -549,23 +677,28 @@ static int load(struct site *s, const char *name, const char *data,
 		sval_free(root);
 		return -1;
 	}
+	if (take_hosts(s, root, host, &entry) < 0)
+		r = -1;
 	for (i = 0; root && i < root->n; i++) {
-		struct site_var *v = find_var(s, root->keys[i]);
-
-		if (!v) {
-			suggest_key(s, root->keys[i], &root->key_locs[i]);
+		if (!root->keys[i][0])
+			continue; /* the hosts: map, taken above */
+		if (set_var(s, root->keys[i], &root->key_locs[i],
+			    root->items[i]) < 0)
 			r = -1;
-			continue;
-		}
-		v->val = root->items[i];
 		root->items[i] = sval_new(SV_NULL, NULL);
-		v->set = 1;
 	}
 	sval_free(root);
+	if (host) {
+		s->host = xstrdup(host);
+		if (apply_host(s, entry) < 0)
+			r = -1;
+	}
+	sval_free(entry);
 	/* unknown keys do not stop the checks of the known ones */
 	for (i = 0; i < s->nr_vars; i++)
 		if (!s->vars[i].val)
 			s->vars[i].val = sval_copy(s->vars[i].def);
+	host_defaults(s);
 	/* the action decides a default, so check it before deriving */
 	if (site_type_check(var(s, "komodo_action")->type,
 			    var(s, "komodo_action")->val, "komodo_action",
@@ -612,6 +745,11 @@ static void set_path(struct site *s, const char *path)
 
 int site_load(struct site *s, const char *path)
 {
+	return site_load_host(s, path, NULL);
+}
+
+int site_load_host(struct site *s, const char *path, const char *host)
+{
 	struct buf b = BUF_INIT;
 	int r;
 
@@ -623,17 +761,17 @@ int site_load(struct site *s, const char *path)
 		buf_release(&b);
 		return r;
 	}
-	r = load(s, s->path, b.data, b.len);
+	r = load(s, s->path, b.data, b.len, host);
 	buf_release(&b);
 	return r;
 }
 
 int site_load_mem(struct site *s, const char *name, const char *data,
-		  size_t len)
+		  size_t len, const char *host)
 {
 	memset(s, 0, sizeof(*s));
 	set_path(s, name);
-	return load(s, s->path, data, len);
+	return load(s, s->path, data, len, host);
 }
 
 void site_release(struct site *s)
@@ -646,6 +784,11 @@ void site_release(struct site *s)
 		sval_free(s->vars[i].val);
 	}
 	free(s->vars);
+	for (i = 0; i < s->nr_hosts; i++)
+		free(s->hosts[i]);
+	free(s->hosts);
+	free(s->host);
+	free(s->host_address);
 	free(s->path);
 	free(s->dir);
 	memset(s, 0, sizeof(*s));

@@ -42,12 +42,21 @@ struct site {
 	char *dir;		/* its directory, for relative !file/templates */
 	struct site_var *vars;	/* one per defaults.yml key, in file order */
 	size_t nr_vars;
+	char **hosts;		/* names in the site's hosts: map, file order */
+	size_t nr_hosts;
+	char *host;		/* the host loaded, NULL for the whole site */
+	char *host_address;	/* its ansible_host / address, or NULL */
 };
 
+/* Loads the site as one server. With a hosts: map, site_load_host() loads
+ * one host: its entries override the site's values (any variable, plus
+ * ansible_host/address for registration), and the host name becomes the
+ * default server_name and komodo_connect_as. s->hosts is filled either way. */
 int site_load(struct site *s, const char *path);
-/* Same, from memory; name is used in diagnostics. */
+int site_load_host(struct site *s, const char *path, const char *host);
+/* Same as site_load_host(), from memory; name is used in diagnostics. */
 int site_load_mem(struct site *s, const char *name, const char *data,
-		  size_t len);
+		  size_t len, const char *host);
 void site_release(struct site *s);
 
 const struct sval *site_get(const struct site *s, const char *key);

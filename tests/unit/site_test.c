@@ -21,7 +21,7 @@ static int load(struct site *s, const char *yaml, char **diag)
 	int r;
 
 	diag_set_stream(f);
-	r = site_load_mem(s, "t.yml", yaml, strlen(yaml));
+	r = site_load_mem(s, "t.yml", yaml, strlen(yaml), NULL);
 	diag_set_stream(NULL);
 	fclose(f);
 	return r;
