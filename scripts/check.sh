@@ -32,7 +32,8 @@ for t in tests/cli/t*.sh; do
 	run_suite "$t" sh "$t"
 done
 if [ "${SKIP_E2E:-0}" != 1 ] && [ -x tests/e2e/run.sh ]; then
-	run_suite e2e tests/e2e/run.sh
+	run_suite "e2e (Debian 12)" env E2E_SUITE=bookworm tests/e2e/run.sh
+	run_suite "e2e (Debian 13)" env E2E_SUITE=trixie tests/e2e/run.sh
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

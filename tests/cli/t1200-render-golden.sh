@@ -35,4 +35,23 @@ test_expect_success 'config accepted by the test double of that version' '
 test_expect_success 'check accepts the example site' '
 	KOMODO_PASSKEY=example "$PKGTOOL" check "$TOP/config/site.yml"
 '
+C="$TOP/tests/golden/custom"
+test_expect_success 'custom config and unit templates' '
+	"$PKGTOOL" render "$C/site.yml" >cfg && test_cmp "$C/expected.toml" cfg &&
+	"$PKGTOOL" render "$C/site.yml" unit >unit &&
+	test_cmp "$C/expected.service" unit &&
+	$PY -c "import tomllib,sys; tomllib.load(open(sys.argv[1],\"rb\"))" cfg
+'
+test_expect_success 'a template error points at the template line' '
+	printf "port = 1\nx = {{ nope }}\n" >bad.tmpl &&
+	printf "komodo_config_file_template: bad.tmpl\n" >bt.yml &&
+	test_must_fail "$PKGTOOL" render bt.yml 2>err &&
+	grep -q "bad.tmpl:2:5: error: .{{ nope }}. names no variable" err
+'
+test_expect_success 'scripts never receive a secret' '
+	printf "komodo_passkeys: [hunter2]\n" >sec.yml &&
+	for s in preinst postinst prerm postrm pre post preun postun; do
+		"$PKGTOOL" render sec.yml $s || exit 1
+	done >all && ! grep -q hunter2 all
+'
 test_done
