@@ -22,6 +22,7 @@
 #include "pkgtool.h"
 #include "plan.h"
 #include "rpm.h"
+#include "state.h"
 #include "sval.h"
 #include "util.h"
 #include "banned.h"
@@ -342,12 +343,13 @@ static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 /* Loads one target and checks everything that can fail before writing. */
 static int prepare(struct target *t, const char *path, const char *host,
 		   const char *outdir, const struct binopt *bins, size_t nbins,
-		   const char *only, int64_t mtime)
+		   const char *only, int64_t mtime, struct state *st)
 {
 	const struct sval *arches;
 	size_t i;
 
 	if (site_load_host(&t->s, path, host) < 0 ||
+	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
 	    site_fixed_version(&t->s, NULL, &t->v) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
@@ -399,6 +401,7 @@ int cmd_build(int argc, char **argv)
 	const char *outdir = "out", *only = NULL;
 	struct target *targets = NULL;
 	struct site base;
+	struct state st;
 	int c, r = 1, made_out = 0;
 	int64_t mtime;
 
@@ -442,7 +445,9 @@ int cmd_build(int argc, char **argv)
 		return 1;
 	}
 	/* the whole site first: it lists the hosts */
-	if (site_load(&base, argv[optind]) < 0)
+	memset(&st, 0, sizeof(st));
+	if (site_load(&base, argv[optind]) < 0 ||
+	    state_load(&st, argv[optind]) < 0)
 		goto out;
 	if (!nwant && base.nr_hosts) {
 		want_hosts = xrealloc(want_hosts,
@@ -455,8 +460,11 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], argv[optind],
 			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
-			    only, mtime) < 0)
+			    only, mtime, &st) < 0)
 			goto out;
+	/* generated passkeys are kept before any package carries them */
+	if (state_save(&st) < 0)
+		goto out;
 
 	outs = xcalloc(max_outs, sizeof(*outs));
 	if (make_dir(outdir, &made_out) < 0)
@@ -498,5 +506,6 @@ out:
 	outs = NULL;
 	max_outs = 0;
 	site_release(&base);
+	state_release(&st);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include "pkgtool.h"
 #include "plan.h"
 #include "render.h"
+#include "state.h"
 #include "util.h"
 #include "banned.h"
 
@@ -61,6 +62,7 @@ int cmd_render(int argc, char **argv)
 	const char *what = "config", *ver = NULL, *host = NULL;
 	struct buf b = BUF_INIT;
 	struct site s;
+	struct state st;
 	struct version v;
 	int c, r = -1;
 	size_t i;
@@ -80,7 +82,10 @@ int cmd_render(int argc, char **argv)
 	}
 	if (argc - optind == 2)
 		what = argv[optind + 1];
+	memset(&st, 0, sizeof(st));
 	if (site_load_host(&s, argv[optind], host) < 0 ||
+	    state_load(&st, argv[optind]) < 0 ||
+	    state_apply(&st, &s, STATE_READ) < 0 ||
 	    site_fixed_version(&s, ver, &v) < 0)
 		goto out;
 	if (!strcmp(what, "config"))
@@ -112,5 +117,6 @@ int cmd_render(int argc, char **argv)
 out:
 	buf_release(&b);
 	site_release(&s);
+	state_release(&st);
 	return r < 0 ? 1 : 0;
 }

@@ -799,6 +799,34 @@ const struct sval *site_get(const struct site *s, const char *key)
 	return var(s, key)->val;
 }
 
+int yaml_read_file(const char *path, struct sval **root)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	*root = NULL;
+	if (buf_read_file(&b, path) < 0) {
+		r = error("cannot read '%s': %s", path, strerror(errno));
+		buf_release(&b);
+		return r;
+	}
+	r = parse_yaml(path, b.data, b.len, NULL, root, NULL);
+	explicit_bzero(b.data, b.len);
+	buf_release(&b);
+	return r;
+}
+
+void site_set_secret(struct site *s, const char *key, const char *value)
+{
+	struct site_var *v = var(s, key);
+	struct loc l = v->val->loc;
+
+	sval_free(v->val);
+	v->val = sval_scalar(value, &l);
+	v->val->secret = 1;
+	v->val->quoted = 1;
+}
+
 const struct sval *site_lookup(const struct site *s, const char *key)
 {
 	const struct site_var *v = find_var(s, key);

@@ -73,6 +73,12 @@ const struct loc *site_loc(const struct site *s, const char *key);
  * templates, where the name comes from user text). */
 const struct sval *site_lookup(const struct site *s, const char *key);
 
+/* Reads any YAML file into a value tree (no tags, no defaults); *root is
+ * NULL for an empty file. Used for the state file. */
+int yaml_read_file(const char *path, struct sval **root);
+/* Sets a secret string variable (a generated passkey) after loading. */
+void site_set_secret(struct site *s, const char *key, const char *value);
+
 /* Looks up a map entry; NULL when absent. */
 const struct sval *sval_map_get(const struct sval *m, const char *key);
 

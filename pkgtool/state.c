@@ -1,0 +1,196 @@
+/* state.c - the state file of generated passkeys
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "sval.h"
+#include "util.h"
+#include "banned.h"
+
+#define SITE_KEY "_site"
+
+int passkey_generate(char out[33])
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[64];
+	size_t n = 0, i;
+
+	while (n < 32) {
+		ssize_t got = getrandom(rnd, sizeof(rnd), 0);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return error("cannot read random bytes: %s",
+				     strerror(errno));
+		}
+		/* 248 = 4 * 62: rejecting above it keeps every character
+		 * equally likely */
+		for (i = 0; i < (size_t)got && n < 32; i++)
+			if (rnd[i] < 248)
+				out[n++] = alphabet[rnd[i] % 62];
+	}
+	out[32] = '\0';
+	explicit_bzero(rnd, sizeof(rnd));
+	return 0;
+}
+
+static void state_path(struct buf *b, const char *site_path)
+{
+	size_t n = strlen(site_path);
+
+	if (ends_with(site_path, ".yml"))
+		n -= 4;
+	else if (ends_with(site_path, ".yaml"))
+		n -= 5;
+	buf_add(b, site_path, n);
+	buf_addstr(b, ".state.yml");
+}
+
+static void put(struct state *st, const char *server, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(st->servers[i], server)) {
+			explicit_bzero(st->passkeys[i], strlen(st->passkeys[i]));
+			free(st->passkeys[i]);
+			st->passkeys[i] = xstrdup(key);
+			return;
+		}
+	st->servers = xrealloc(st->servers, (st->n + 1) * sizeof(char *));
+	st->passkeys = xrealloc(st->passkeys, (st->n + 1) * sizeof(char *));
+	st->servers[st->n] = xstrdup(server);
+	st->passkeys[st->n] = xstrdup(key);
+	st->n++;
+}
+
+int state_load(struct state *st, const char *site_path)
+{
+	struct buf path = BUF_INIT;
+	struct sval *root = NULL;
+	const struct sval *keys;
+	size_t i;
+	int r = 0;
+
+	memset(st, 0, sizeof(*st));
+	state_path(&path, site_path);
+	st->path = buf_detach(&path, NULL);
+	if (access(st->path, F_OK) < 0)
+		return 0;
+	if (yaml_read_file(st->path, &root) < 0)
+		return -1;
+	keys = sval_map_get(root, "passkeys");
+	if (root && (root->type != SV_MAP || (keys && keys->type != SV_MAP)))
+		r = error_at(&root->loc, "the state file must map 'passkeys' "
+					 "to server: passkey entries");
+	for (i = 0; !r && keys && i < keys->n; i++) {
+		const struct sval *k = keys->items[i];
+
+		if (k->type != SV_SCALAR || strlen(k->str) < 8) {
+			r = error_at(&k->loc, "passkey of '%s' is not a string "
+					      "of at least 8 characters",
+				     keys->keys[i]);
+			break;
+		}
+		put(st, keys->keys[i], k->str);
+	}
+	if (root) {
+		/* the tree holds passkeys: mark them so sval_free wipes */
+		for (i = 0; keys && i < keys->n; i++)
+			((struct sval *)keys->items[i])->secret = 1;
+	}
+	sval_free(root);
+	return r;
+}
+
+int state_apply(struct state *st, struct site *s, enum state_mode mode)
+{
+	const char *server = s->host ? s->host : SITE_KEY;
+	char key[33];
+	size_t i;
+
+	if (!site_bool(s, "generate_server_passkey") ||
+	    site_str(s, "server_passkey")[0])
+		return 0;
+	for (i = 0; mode != STATE_ROTATE && i < st->n; i++)
+		if (!strcmp(st->servers[i], server)) {
+			site_set_secret(s, "server_passkey", st->passkeys[i]);
+			return 0;
+		}
+	if (mode == STATE_READ)
+		return 0;
+	if (passkey_generate(key) < 0)
+		return -1;
+	put(st, server, key);
+	site_set_secret(s, "server_passkey", key);
+	explicit_bzero(key, sizeof(key));
+	st->dirty = 1;
+	return 0;
+}
+
+int state_save(struct state *st)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	size_t i;
+	int fd, r = -1;
+
+	if (!st->dirty)
+		return 0;
+	buf_addstr(&b, "# pkgtool state: passkeys generated for "
+		       "generate_server_passkey.\n# Secret: keep this file "
+		       "0600 and out of version control.\npasskeys:\n");
+	for (i = 0; i < st->n; i++)
+		buf_addf(&b, "  \"%s\": \"%s\"\n", st->servers[i],
+			 st->passkeys[i]);
+	buf_addf(&tmp, "%s.XXXXXX", st->path);
+	fd = mkstemp(tmp.data); /* mode 0600 from the start */
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp.data, strerror(errno));
+		goto out;
+	}
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) < 0) {
+		error("cannot write '%s': %s", tmp.data, strerror(errno));
+		close(fd);
+		unlink(tmp.data);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp.data, st->path) < 0) {
+		error("cannot rename '%s' to '%s': %s", tmp.data, st->path,
+		      strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	st->dirty = 0;
+	r = 0;
+out:
+	explicit_bzero(b.data, b.len);
+	buf_release(&b);
+	buf_release(&tmp);
+	return r;
+}
+
+void state_release(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		free(st->servers[i]);
+		explicit_bzero(st->passkeys[i], strlen(st->passkeys[i]));
+		free(st->passkeys[i]);
+	}
+	free(st->servers);
+	free(st->passkeys);
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,43 @@
+/* state.h - what pkgtool must remember between runs: generated passkeys
+ * SPDX-License-Identifier: MIT
+ *
+ * The state file sits beside the site file (site.yml -> site.state.yml),
+ * mode 0600, written atomically. It maps each server (a host name, or
+ * "_site" for a site without hosts) to the passkey generated for it, so
+ * that build and register agree and re-runs change nothing (the role
+ * generated a new passkey on every run). state_apply() fills the site's
+ * server_passkey from it when generate_server_passkey is set.
+ */
+#ifndef PKGTOOL_STATE_H
+#define PKGTOOL_STATE_H
+
+#include "buf.h"
+#include "site.h"
+
+struct state {
+	char *path;
+	char **servers;
+	char **passkeys;
+	size_t n;
+	int dirty;
+};
+
+/* A missing file is an empty state. */
+int state_load(struct state *st, const char *site_path);
+enum state_mode {
+	STATE_READ,	/* use a kept passkey, never make one (render) */
+	STATE_CREATE,	/* make one when none is kept (build, register) */
+	STATE_ROTATE	/* always make a new one (register --rotate-passkeys) */
+};
+
+/* Gives s its generated passkey when the site asks for generation and sets
+ * no server_passkey. */
+int state_apply(struct state *st, struct site *s, enum state_mode mode);
+/* Writes the file if anything changed. */
+int state_save(struct state *st);
+void state_release(struct state *st);
+
+/* 32 characters of [A-Za-z0-9] from the kernel's CSPRNG. */
+int passkey_generate(char out[33]);
+
+#endif
