@@ -18,9 +18,11 @@
 
 #include "deb.h"
 #include "digest.h"
+#include "fetch.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
+#include "resolve.h"
 #include "rpm.h"
 #include "state.h"
 #include "sval.h"
@@ -134,12 +136,7 @@ static int binary_for(const struct site *s, const char *arch,
 		*loc = &bp->loc;
 	}
 	if (!*path)
-		return error_at(site_loc(s, "komodo_binary_path"),
-				"no agent binary for %s: set "
-				"'komodo_binary_path' (or pass --binary); "
-				"downloading releases is not available in "
-				"this build yet",
-				arch);
+		return 1; /* none given: the release is downloaded */
 	m = elf_machine(*path);
 	if (m == -2)
 		return error_at(*loc, "cannot read agent binary '%s': %s",
@@ -152,6 +149,19 @@ static int binary_for(const struct site *s, const char *arch,
 				      "binary (ELF machine "
 				      "%d)",
 				*path, arch, m);
+	return 0;
+}
+
+/* The cached release asset must be an ELF of arch, too (komodo_bin may
+ * name any asset). */
+static int check_fetched(const char *path, const char *arch)
+{
+	int m = elf_machine(path);
+
+	if (m != (strcmp(arch, "amd64") ? 183 : 62))
+		return error("downloaded '%s' is not an %s binary (ELF machine "
+			     "%d)",
+			     path, arch, m);
 	return 0;
 }
 
@@ -303,6 +313,7 @@ struct target {
 	struct site s;
 	struct version v;
 	const char *paths[8];
+	char *fetched[8];	/* cache paths, owned */
 	char sums[8][65];
 	char dir[4096];
 	int made_dir;
@@ -343,14 +354,15 @@ static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 /* Loads one target and checks everything that can fail before writing. */
 static int prepare(struct target *t, const char *path, const char *host,
 		   const char *outdir, const struct binopt *bins, size_t nbins,
-		   const char *only, int64_t mtime, struct state *st)
+		   const char *only, int64_t mtime, struct state *st,
+		   const struct fetch_opts *fo)
 {
 	const struct sval *arches;
 	size_t i;
 
 	if (site_load_host(&t->s, path, host) < 0 ||
 	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
-	    site_fixed_version(&t->s, NULL, &t->v) < 0)
+	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
 		return error("output path '%s' is too long", outdir);
@@ -363,12 +375,22 @@ static int prepare(struct target *t, const char *path, const char *host,
 	if (arches->n > ARRAY_SIZE(t->paths))
 		BUG("too many architectures");
 	for (i = 0; i < arches->n; i++) {
+		const char *arch = arches->items[i]->str;
 		const struct loc *loc;
+		int b = binary_for(&t->s, arch, bins, nbins, &t->paths[i], &loc);
 
-		if (binary_for(&t->s, arches->items[i]->str, bins, nbins,
-			       &t->paths[i], &loc) < 0 ||
-		    digest_file_sha256(t->paths[i], t->sums[i]) < 0)
+		if (b < 0)
 			return -1;
+		if (b > 0) {
+			/* fetch_binary() hashed and verified it */
+			if (fetch_binary(&t->s, &t->v, arch, fo, &t->fetched[i],
+					 t->sums[i]) < 0 ||
+			    check_fetched(t->fetched[i], arch) < 0)
+				return -1;
+			t->paths[i] = t->fetched[i];
+		} else if (digest_file_sha256(t->paths[i], t->sums[i]) < 0) {
+			return -1;
+		}
 	}
 	/* plan every package before touching the output directory, so that
 	 * render errors leave it exactly as it was */
@@ -393,8 +415,13 @@ int cmd_build(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "cache-dir", required_argument, NULL, 'C' },
+		{ "cacert", required_argument, NULL, 'A' },
+		{ "refresh", no_argument, NULL, 'R' },
+		{ "allow-unverified", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct fetch_opts fo = { 0 };
 	struct binopt bins[8];
 	const char **want_hosts = NULL;
 	size_t nbins = 0, nwant = 0, ntargets = 0, i;
@@ -405,8 +432,21 @@ int cmd_build(int argc, char **argv)
 	int c, r = 1, made_out = 0;
 	int64_t mtime;
 
-	while ((c = getopt_long(argc, argv, "o:b:f:H:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:b:f:H:C:A:RU", opts, NULL)) !=
+	       -1) {
 		switch (c) {
+		case 'C':
+			fo.cache_dir = optarg;
+			break;
+		case 'A':
+			fo.cacert = optarg;
+			break;
+		case 'R':
+			fo.refresh = 1;
+			break;
+		case 'U':
+			fo.allow_unverified = 1;
+			break;
 		case 'o':
 			outdir = optarg;
 			break;
@@ -435,7 +475,9 @@ int cmd_build(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
-		      "[--binary [ARCH=]PATH] [--format deb|rpm]");
+		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
+		      "[--cache-dir DIR] [--refresh] [--cacert FILE] "
+		      "[--allow-unverified]");
 		free(want_hosts);
 		return 2;
 	}
@@ -460,7 +502,7 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], argv[optind],
 			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
-			    only, mtime, &st) < 0)
+			    only, mtime, &st, &fo) < 0)
 			goto out;
 	/* generated passkeys are kept before any package carries them */
 	if (state_save(&st) < 0)
@@ -497,6 +539,8 @@ out:
 		if (r && targets[i].made_dir)
 			rmdir(targets[i].dir);
 		site_release(&targets[i].s);
+		for (c = 0; c < (int)ARRAY_SIZE(targets[i].fetched); c++)
+			free(targets[i].fetched[c]);
 	}
 	if (r && made_out)
 		rmdir(outdir);

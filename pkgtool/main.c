@@ -19,6 +19,7 @@ struct command {
 static const struct command commands[] = {
 	{ "build",  cmd_build,  "build .deb/.rpm packages from a site file" },
 	{ "check",  cmd_check,  "validate a site file" },
+	{ "fetch",  cmd_fetch,  "download and verify the release binary into the cache" },
 	{ "render", cmd_render, "print a file as it would be packaged" },
 };
 /* clang-format on */
@@ -32,7 +33,12 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fputs("\n  pkgtool build SITE [--out DIR] [--binary [ARCH=]PATH] "
 	      "[--format deb|rpm]\n"
+	      "                [--cache-dir DIR] [--refresh] [--cacert FILE] "
+	      "[--allow-unverified]\n"
 	      "  pkgtool check SITE\n"
+	      "  pkgtool fetch SITE [--komodo-version V] [--cache-dir DIR] "
+	      "[--refresh]\n"
+	      "                [--cacert FILE] [--allow-unverified]\n"
 	      "  pkgtool render SITE [config|unit|sysusers|env|SCRIPT|PATH]\n",
 	      f);
 }

@@ -42,6 +42,12 @@ int version_parse(struct version *v, const char *s)
 		v->prerelease = 1;
 	else if (*p)
 		return error("'%s' is not a version like 1.19.5", s);
+	/* the text goes into URLs and cache paths: no '/', '%', '..' games */
+	for (; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return error("'%s' is not a version like 1.19.5", s);
+	if (strstr(v->text, ".."))
+		return error("'%s' is not a version like 1.19.5", s);
 	return 0;
 }
 

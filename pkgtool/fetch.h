@@ -1,0 +1,56 @@
+/* fetch.h - the Periphery release binary: name, URL, verification, cache
+ * SPDX-License-Identifier: MIT
+ *
+ * fetch_binary() returns the path of a verified copy of the release asset
+ * for one architecture, downloading it only when the cache has none:
+ *
+ *  - asset: komodo_bin if set, else periphery-aarch64 (arm64),
+ *    periphery-x86_64 (amd64, >= 1.16.12) or periphery (older amd64);
+ *  - URL: {komodo_download_base_url}/v{version}/{asset} when the site sets
+ *    the base, the forge package URL for komodo_download_source: forge,
+ *    else GitHub's release download URL;
+ *  - expected sha256: komodo_binary_sha256 (hex, or per architecture) when
+ *    pinned, else the asset's "digest" in the GitHub release JSON
+ *    ({komodo_github_api_url}/repos/moghtech/komodo/releases/tags/v{ver});
+ *    with neither the download is refused unless allow_unverified, which
+ *    warns loudly and marks the cache entry as unverified;
+ *  - cache: {dir}/periphery/v{version}/{asset} plus {asset}.verified (its
+ *    sha256 and how it was verified). The bytes are hashed while they are
+ *    downloaded into a temp file in the same directory, and renamed into
+ *    place only when they match, so the cache never holds a partial or
+ *    unverified-as-verified file. A lock file serialises concurrent
+ *    pkgtool runs on one asset: the second waits and then reuses the
+ *    first one's download. A cached file is re-hashed before reuse.
+ */
+#ifndef PKGTOOL_FETCH_H
+#define PKGTOOL_FETCH_H
+
+#include "buf.h"
+#include "digest.h"
+#include "site.h"
+#include "version.h"
+
+struct fetch_opts {
+	const char *cache_dir;	/* NULL: $XDG_CACHE_HOME/pkgtool, ~/.cache/pkgtool */
+	const char *cacert;	/* --cacert, or NULL */
+	int refresh;		/* download even when cached */
+	int allow_unverified;	/* accept a binary nothing vouches for */
+};
+
+/* Release asset name of arch (deb name: amd64/arm64) at version v. */
+void fetch_asset_name(const struct site *s, const struct version *v,
+		      const char *arch, struct buf *out);
+/* Download URL of asset at version v. */
+void fetch_asset_url(const struct site *s, const struct version *v,
+		     const char *asset, struct buf *out);
+/* The cache directory (not created); -1 reported if there is none. */
+int fetch_cache_dir(const struct fetch_opts *o, struct buf *out);
+
+/* Makes sure the verified binary of arch is cached. *path (malloc'd, the
+ * caller frees it) names it; sha gets its sha256 in hex. Reports and
+ * returns -1 on any failure, leaving no new file behind. */
+int fetch_binary(const struct site *s, const struct version *v,
+		 const char *arch, const struct fetch_opts *o, char **path,
+		 char sha[SHA256_HEX_SIZE]);
+
+#endif
