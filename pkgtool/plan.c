@@ -322,6 +322,7 @@ static void set_depends(const struct site *s, const struct version *v,
 	}
 	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
 	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
+	pkg_add_require(p, "/usr/sbin/usermod", NULL, DEP_POST);
 	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
 	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
 	pkg_add_require(p, "/usr/bin/git", NULL, 0);
