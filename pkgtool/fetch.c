@@ -465,12 +465,11 @@ int fetch_binary(const struct site *s, const struct version *v,
 			goto out;
 		src = "the GitHub release digest";
 		if (!expect[0] && !o->allow_unverified) {
-			error_at(site_loc(s, "komodo_binary_sha256"),
-				 "nothing to verify '%s' v%s against: the "
-				 "GitHub release has no digest for it; pin "
-				 "'komodo_binary_sha256' or pass "
-				 "--allow-unverified",
-				 asset.data, v->text);
+			error("nothing to verify '%s' v%s against: the "
+			      "GitHub release has no digest for it; pin "
+			      "'komodo_binary_sha256' or pass "
+			      "--allow-unverified",
+			      asset.data, v->text);
 			goto out;
 		}
 	}
