@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "build",  cmd_build,  "build .deb/.rpm packages from a site file" },
 	{ "check",  cmd_check,  "validate a site file" },
 	{ "fetch",  cmd_fetch,  "download and verify the release binary into the cache" },
+	{ "register", cmd_register, "create or update the servers in Komodo Core" },
 	{ "render", cmd_render, "print a file as it would be packaged" },
 };
 /* clang-format on */
@@ -39,6 +40,9 @@ static void usage(FILE *f)
 	      "  pkgtool fetch SITE [--komodo-version V] [--cache-dir DIR] "
 	      "[--refresh]\n"
 	      "                [--cacert FILE] [--allow-unverified]\n"
+	      "  pkgtool register SITE [--host NAME]... [--dry-run] "
+	      "[--rotate-passkeys]\n"
+	      "                [--cacert FILE]\n"
 	      "  pkgtool render SITE [config|unit|sysusers|env|SCRIPT|PATH]\n",
 	      f);
 }

@@ -14,6 +14,7 @@
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_register(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 
 /* Shared by commands: the version a site builds, when it is a fixed tag

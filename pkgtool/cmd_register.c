@@ -1,0 +1,593 @@
+/* cmd_register.c - pkgtool register SITE: the site's servers in Komodo Core
+ * SPDX-License-Identifier: MIT
+ *
+ * For every host (or the site as one server) with enable_server_management
+ * the Server is looked up by exact name (ListServers with query.names: an
+ * empty list means absent, no guessing from a 500), read (GetServer), and
+ * then created with address, enabled: true and the passkey, or updated
+ * with only the fields that differ. Nothing differs -> nothing is written.
+ *
+ * Passkeys: server_passkey, or the generated one kept in <site>.state.yml.
+ * The state file is saved for a server only after Core took its passkey,
+ * so a failed run never leaves a package-to-be and Core disagreeing, and a
+ * dry run never saves. An empty passkey is sent (clearing Core's copy)
+ * only when the site says server_passkey: "" in so many words; otherwise
+ * an empty passkey leaves Core's alone (the role's silent wipe, pitfall 6).
+ *
+ * Everything that can be checked without Core (names, URL, credentials)
+ * is checked for every server before the first request.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_api.h"
+#include "json.h"
+#include "pkgtool.h"
+#include "state.h"
+#include "util.h"
+#include "banned.h"
+
+/* One server to register: the whole site, or one host. */
+struct target {
+	struct site s;
+	const char *host;	/* NULL for the whole site */
+	const char *name;	/* server_name, borrowed from s */
+	int enabled;		/* enable_server_management */
+};
+
+struct reg_opts {
+	const char *path;
+	const char *cacert;
+	int dry_run;
+	int rotate;
+};
+
+/* What the server should look like in Core. */
+struct want {
+	struct buf address;
+	const char *passkey;	/* borrowed from the site */
+	int manage_passkey;	/* send it when Core's differs */
+};
+
+/* An UpdateServer in the making: {"id": ..., "config": {only what
+ * differs}}, plus its description for the output. */
+struct diff {
+	struct json *params;
+	struct buf fields;	/* "address, passkey" */
+	struct buf shown;	/* one "  field: old -> new" line each */
+};
+
+static void diff_init(struct diff *d, const char *id)
+{
+	d->params = json_new_object();
+	json_set_str(d->params, "id", id);
+	json_set_object(d->params, "config");
+	buf_init(&d->fields);
+	buf_init(&d->shown);
+}
+
+static void diff_release(struct diff *d)
+{
+	json_free(d->params);
+	buf_release(&d->fields);
+	buf_release(&d->shown);
+}
+
+static void diff_add(struct diff *d, const char *field)
+{
+	if (d->fields.len)
+		buf_addstr(&d->fields, ", ");
+	buf_addstr(&d->fields, field);
+}
+
+static const char *where(const struct target *t)
+{
+	return t->host ? "in the host's entry or the site file"
+		       : "in the site file";
+}
+
+/* Checks what needs no Core; reports every problem of t. */
+static int target_check(const struct target *t)
+{
+	static const char *const creds[] = { "komodo_core_api_key",
+					     "komodo_core_api_secret" };
+	const struct site *s = &t->s;
+	size_t i;
+	int r = 0;
+
+	if (!t->name[0])
+		r = error("%s: 'server_name' is empty: set the name the server "
+			  "has in Komodo Core in the site file (a site "
+			  "without hosts: has no host name to use)",
+			  s->path);
+	if (!site_str(s, "komodo_core_http_address")[0])
+		r = error("%s: no Komodo Core URL for '%s': set "
+			  "'komodo_core_url' (or 'komodo_core_http_address', "
+			  "or 'komodo_core_address') %s",
+			  s->path, t->name, where(t));
+	for (i = 0; i < ARRAY_SIZE(creds); i++)
+		if (!site_str(s, creds[i])[0])
+			r = error("%s: '%s' is missing for '%s': set it %s "
+				  "(a value, !env NAME or !file PATH)",
+				  s->path, creds[i], t->name, where(t));
+	return r;
+}
+
+/* v2 Periphery that dials Core itself: Core learns it by onboarding. */
+static int outbound(const struct site *s)
+{
+	const struct sval *a = site_get(s, "komodo_core_address");
+	int set = a->type == SV_SEQ ? a->n > 0
+				    : a->type == SV_SCALAR && a->str[0];
+
+	return set && !site_bool(s, "komodo_server_enabled");
+}
+
+/* Fills w (its address buf initialised by the caller). */
+static void want_init(struct want *w, const struct target *t)
+{
+	const struct site *s = &t->s;
+	const struct sval *pk = site_get(s, "server_passkey");
+	const char *addr = site_str(s, "server_address");
+
+	if (addr[0]) {
+		buf_addstr(&w->address, addr);
+	} else {
+		const char *h = s->host_address ? s->host_address
+				: t->host	? t->host
+						: t->name;
+
+		buf_addf(&w->address, "%s://%s%s%s:%ld",
+			 site_bool(s, "komodo_ssl_enabled") ? "https" : "http",
+			 strchr(h, ':') ? "[" : "", h, strchr(h, ':') ? "]" : "",
+			 site_int(s, "komodo_periphery_port"));
+	}
+	w->passkey = pk->type == SV_SCALAR ? pk->str : "";
+	/* "" clears Core's passkey only when written as server_passkey: "" */
+	w->manage_passkey = w->passkey[0] ||
+			    (site_is_set(s, "server_passkey") &&
+			     pk->type == SV_SCALAR && pk->quoted);
+}
+
+/* http(s):// and ws(s):// name the same Periphery for a v2 Core, which
+ * converts one to the other. */
+static int same_address(const struct core *c, const char *a, const char *b)
+{
+	static const char *const pairs[][2] = { { "https://", "wss://" },
+						{ "http://", "ws://" } };
+	size_t i;
+
+	if (!strcmp(a, b))
+		return 1;
+	if (c->major < 2)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(pairs); i++) {
+		const char *p = pairs[i][0], *q = pairs[i][1];
+
+		if (starts_with(a, q))
+			p = q, q = pairs[i][0];
+		if (starts_with(a, p) && starts_with(b, q) &&
+		    !strcmp(a + strlen(p), b + strlen(q)))
+			return 1;
+	}
+	return 0;
+}
+
+/* What differs between server (a GetServer answer) and w. */
+static void diff_server(const struct core *c, const struct json *server,
+			const struct want *w, struct diff *d)
+{
+	const char *addr = json_str(server, "config.address");
+	const char *pk = json_str(server, "config.passkey");
+	int en = json_bool(server, "config.enabled");
+
+	if (!addr)
+		addr = "";
+	if (!pk)
+		pk = "";
+	if (!same_address(c, addr, w->address.data)) {
+		json_set_str(d->params, "config.address", w->address.data);
+		diff_add(d, "address");
+		buf_addf(&d->shown, "  address: '%s' -> '%s'\n", addr,
+			 w->address.data);
+	}
+	if (en != 1) {
+		json_set_bool(d->params, "config.enabled", 1);
+		diff_add(d, "enabled");
+		buf_addf(&d->shown, "  enabled: %s -> true\n",
+			 en == 0 ? "false" : "(none)");
+	}
+	if (w->manage_passkey && strcmp(pk, w->passkey)) {
+		json_set_str(d->params, "config.passkey", w->passkey);
+		diff_add(d, "passkey");
+		buf_addf(&d->shown, "  passkey: %s -> %s\n", pk[0] ? "***" : "''",
+			 w->passkey[0] ? "*** (a different one)" : "'' (cleared)");
+	}
+}
+
+/* ListServers with the exact name: the id (malloc'd) or NULL if absent;
+ * 0 or -1. */
+static int server_find(struct core *c, const char *name, char **id)
+{
+	struct json *q = json_new_object(), *list = NULL;
+	size_t i, n, found = 0;
+	int r;
+
+	*id = NULL;
+	json_append_str(q, "query.names", name);
+	r = core_call(c, 0, "ListServers", q, &list);
+	json_free(q);
+	if (r > 0)
+		r = error("%s: ListServers: unexpected answer from Komodo Core",
+			  name);
+	if (r < 0)
+		goto out;
+	n = json_len(list, "%s", "");
+	/* names are matched exactly here too: never update another server */
+	for (i = 0; i < n; i++) {
+		const char *nm = json_str(list, "%zu.name", i);
+		const char *sid = json_str(list, "%zu.id", i);
+
+		if (!nm || strcmp(nm, name))
+			continue;
+		if (!sid) {
+			r = error("%s: ListServers: the entry has no 'id'", name);
+			goto out;
+		}
+		if (found++) {
+			r = error("%s: Komodo Core lists more than one server "
+				  "with this name",
+				  name);
+			goto out;
+		}
+		free(*id);
+		*id = xstrdup(sid);
+	}
+out:
+	if (r < 0) {
+		free(*id);
+		*id = NULL;
+	}
+	json_free(list);
+	return r < 0 ? -1 : 0;
+}
+
+static void print_request(const struct core *c, const char *type,
+			  const struct json *params)
+{
+	struct buf d = BUF_INIT;
+
+	core_describe(c, 1, type, params, &d);
+	printf("  would send: %s\n", d.data);
+	buf_release(&d);
+}
+
+/* Reads the server and updates what differs. 1 when it vanished in
+ * between (the caller creates it), 0 done, -1 failed. */
+static int server_update(struct core *c, const char *id, const char *name,
+			 const struct want *w, int dry_run)
+{
+	struct json *p = json_new_object(), *server = NULL;
+	struct diff d;
+	int r;
+
+	diff_init(&d, id);
+	json_set_str(p, "server", id);
+	r = core_call(c, 0, "GetServer", p, &server);
+	if (r == CORE_NOT_FOUND) {
+		r = 1;
+		goto out;
+	}
+	if (r > 0)
+		r = error("%s: GetServer: unexpected answer from Komodo Core",
+			  name);
+	if (r < 0)
+		goto out;
+	diff_server(c, server, w, &d);
+	if (!d.fields.len) {
+		printf("%s: unchanged\n", name);
+		goto out;
+	}
+	if (dry_run) {
+		printf("%s: would update: %s\n%s", name, d.fields.data,
+		       d.shown.data);
+		print_request(c, "UpdateServer", d.params);
+		goto out;
+	}
+	r = core_call(c, 1, "UpdateServer", d.params, NULL);
+	if (r == CORE_NOT_FOUND)
+		r = 1;
+	else if (r > 0)
+		r = error("%s: UpdateServer: unexpected answer from Komodo "
+			  "Core",
+			  name);
+	else if (r == 0)
+		printf("%s: updated: %s\n", name, d.fields.data);
+out:
+	json_free(p);
+	json_free(server);
+	diff_release(&d);
+	return r;
+}
+
+/* 1 when the name was taken meanwhile (409): the caller looks again. */
+static int server_create(struct core *c, const char *name,
+			 const struct want *w, int dry_run)
+{
+	struct json *p = json_new_object();
+	struct buf what = BUF_INIT;
+	int r;
+
+	json_set_str(p, "name", name);
+	json_set_str(p, "config.address", w->address.data);
+	/* Core's default is a disabled server */
+	json_set_bool(p, "config.enabled", 1);
+	buf_addf(&what, "address %s, enabled", w->address.data);
+	if (w->passkey[0]) {
+		json_set_str(p, "config.passkey", w->passkey);
+		buf_addstr(&what, ", passkey");
+	}
+	if (dry_run) {
+		printf("%s: would create (%s)\n", name, what.data);
+		print_request(c, "CreateServer", p);
+		r = 0;
+		goto out;
+	}
+	r = core_call(c, 1, "CreateServer", p, NULL);
+	if (r == CORE_EXISTS) {
+		info("%s: created in Komodo Core by someone else meanwhile; "
+		     "updating it",
+		     name);
+		r = 1;
+	} else if (r > 0) {
+		r = error("%s: CreateServer: unexpected answer from Komodo "
+			  "Core",
+			  name);
+	} else if (r == 0) {
+		printf("%s: created (%s)\n", name, what.data);
+	}
+out:
+	buf_release(&what);
+	json_free(p);
+	return r;
+}
+
+static int register_one(struct core *c, struct target *t,
+			const struct reg_opts *o)
+{
+	struct state st;
+	struct want w = { BUF_INIT, NULL, 0 };
+	char *id = NULL;
+	int round, r = -1;
+
+	if (state_load(&st, o->path) < 0)
+		return -1;
+	if (state_apply(&st, &t->s, o->rotate ? STATE_ROTATE : STATE_CREATE) <
+	    0)
+		goto out;
+	want_init(&w, t);
+	/* find -> update, or create; a create that lost a race (409) looks
+	 * again and updates; a server deleted meanwhile is created. Twice at
+	 * most. */
+	for (round = 0; round < 2; round++) {
+		if (server_find(c, t->name, &id) < 0)
+			goto out;
+		r = id ? server_update(c, id, t->name, &w, o->dry_run) : 1;
+		if (r == 1)
+			r = server_create(c, t->name, &w, o->dry_run);
+		free(id);
+		id = NULL;
+		if (r != 1)
+			break;
+	}
+	if (r == 1)
+		r = error("%s: the server keeps appearing in and disappearing "
+			  "from Komodo Core; run register again",
+			  t->name);
+	/* only now does Core hold the passkey the state file will keep */
+	if (r == 0 && !o->dry_run)
+		r = state_save(&st);
+out:
+	buf_release(&w.address);
+	state_release(&st);
+	return r;
+}
+
+/* The first target before t with the same Core and key, or t. */
+static size_t same_core(const struct target *ts, size_t t)
+{
+	static const char *const keys[] = { "komodo_core_http_address",
+					    "komodo_core_api_key",
+					    "komodo_core_api_secret" };
+	size_t i, k;
+
+	for (i = 0; i < t; i++) {
+		if (!ts[i].enabled)
+			continue;
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			if (strcmp(site_str(&ts[i].s, keys[k]),
+				   site_str(&ts[t].s, keys[k])))
+				break;
+		if (k == ARRAY_SIZE(keys))
+			return i;
+	}
+	return t;
+}
+
+static const char *label(const struct target *t)
+{
+	return t->name[0] ? t->name : t->host ? t->host : "(site)";
+}
+
+/* Registers every enabled target; 0 if all went well. */
+static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
+{
+	struct core *cores = xcalloc(n, sizeof(*cores));
+	int *ok = xcalloc(n, sizeof(*ok)); /* 1 usable, -1 broken */
+	size_t i;
+	int failed = 0;
+
+	for (i = 0; i < n; i++) {
+		struct target *t = &ts[i];
+		size_t k = same_core(ts, i);
+		struct core *c = &cores[k];
+
+		if (!t->enabled) {
+			printf("%s: skipped: enable_server_management is not "
+			       "true\n",
+			       label(t));
+			continue;
+		}
+		if (k == i) {
+			core_open(c, site_str(&t->s, "komodo_core_http_address"),
+				  site_str(&t->s, "komodo_core_api_key"),
+				  site_str(&t->s, "komodo_core_api_secret"),
+				  o->cacert);
+			c->show = o->dry_run ? stdout
+				  : verbosity > 0 ? stderr
+						  : NULL;
+			ok[k] = core_get_version(c) < 0 ? -1 : 1;
+			if (ok[k] > 0)
+				info("Komodo Core at %s: version %s", c->url,
+				     c->version);
+		}
+		if (ok[k] < 0 || c->refused) {
+			printf("%s: failed: Komodo Core could not be used (see "
+			       "above)\n",
+			       t->name);
+			failed = 1;
+			continue;
+		}
+		if (outbound(&t->s)) {
+			if (c->major >= 2) {
+				printf("%s: skipped: outbound Periphery "
+				       "(komodo_core_address set, inbound server "
+				       "off): Core learns it through the "
+				       "onboarding key\n",
+				       t->name);
+				continue;
+			}
+			error("%s: Periphery connects outbound "
+			      "('komodo_core_address' is set), but Komodo Core "
+			      "at %s is %s, which only reaches servers inbound",
+			      t->name, c->url, c->version);
+			printf("%s: failed\n", t->name);
+			failed = 1;
+			continue;
+		}
+		c->subject = t->name;
+		if (register_one(c, t, o) < 0) {
+			printf("%s: failed\n", t->name);
+			failed = 1;
+		}
+		c->subject = NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (ok[i])
+			core_close(&cores[i]);
+	free(cores);
+	free(ok);
+	return failed ? -1 : 0;
+}
+
+static void usage_error(void)
+{
+	error("usage: pkgtool register SITE [--host NAME]... [--dry-run] "
+	      "[--rotate-passkeys] [--cacert FILE]");
+}
+
+int cmd_register(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "rotate-passkeys", no_argument, NULL, 'R' },
+		{ "cacert", required_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct reg_opts o = { 0 };
+	struct site base;
+	struct target *ts = NULL;
+	const char **want = NULL;
+	size_t nwant = 0, n = 0, i, j;
+	int c, bad = 0, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "H:nRA:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			want = xrealloc(want, (nwant + 1) * sizeof(*want));
+			want[nwant++] = optarg;
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'R':
+			o.rotate = 1;
+			break;
+		case 'A':
+			o.cacert = optarg;
+			break;
+		default:
+			usage_error();
+			free(want);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage_error();
+		free(want);
+		return 2;
+	}
+	o.path = argv[optind];
+	if (site_load(&base, o.path) < 0) {
+		site_release(&base);
+		free(want);
+		return 1;
+	}
+	for (i = 0; i < nwant; i++) {
+		for (j = 0; j < base.nr_hosts; j++)
+			if (!strcmp(want[i], base.hosts[j]))
+				break;
+		if (j == base.nr_hosts) {
+			error("%s: no host '%s' in the site's hosts:", o.path,
+			      want[i]);
+			goto out;
+		}
+	}
+	if (!nwant && base.nr_hosts) {
+		want = xrealloc(want, base.nr_hosts * sizeof(*want));
+		for (i = 0; i < base.nr_hosts; i++)
+			want[nwant++] = base.hosts[i];
+	}
+	n = nwant ? nwant : 1;
+	ts = xcalloc(n, sizeof(*ts));
+	/* everything that needs no Core first: a missing key stops the run
+	 * before the first request */
+	for (i = 0; i < n; i++) {
+		struct target *t = &ts[i];
+
+		t->host = nwant ? want[i] : NULL;
+		if (site_load_host(&t->s, o.path, t->host) < 0) {
+			t->host = NULL;
+			t->name = "";
+			bad = 1;
+			continue;
+		}
+		t->name = site_str(&t->s, "server_name");
+		t->enabled = site_bool(&t->s, "enable_server_management");
+		if (t->enabled && target_check(t) < 0)
+			bad = 1;
+	}
+	if (bad)
+		goto out;
+	ret = register_all(ts, n, &o) < 0 ? 1 : 0;
+out:
+	for (i = 0; ts && i < n; i++)
+		site_release(&ts[i].s);
+	free(ts);
+	free(want);
+	site_release(&base);
+	return ret;
+}
