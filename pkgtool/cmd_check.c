@@ -17,9 +17,9 @@ int site_fixed_version(const struct site *s, const char *override,
 
 	if (!strcmp(want, "latest") || !strcmp(want, "core"))
 		return error_at(site_loc(s, "komodo_version"),
-				"'komodo_version: %s' needs the release lookup, "
-				"which this build does not have yet; give a "
-				"tag such as v1.19.5",
+				"'komodo_version: %s' is looked up on the "
+				"network by build and fetch; here give a tag "
+				"such as v1.19.5",
 				want);
 	return version_parse(v, want);
 }

@@ -219,6 +219,38 @@ static int cache_usable(const char *file, const char *vfile, const char *pin,
 
 /* ---- the expected digest --------------------------------------------------- */
 
+/* The last release JSON read, so the second architecture of a build
+ * costs no API request (unauthenticated clients get 60 an hour). */
+static struct {
+	char *url;
+	struct json *j;
+} release_memo;
+
+static void release_free(void)
+{
+	free(release_memo.url);
+	json_free(release_memo.j);
+	release_memo.url = NULL;
+	release_memo.j = NULL;
+}
+
+static struct json *release_get(const char *url)
+{
+	if (release_memo.url && !strcmp(release_memo.url, url))
+		return release_memo.j;
+	return NULL;
+}
+
+/* Takes ownership of j. */
+static void release_put(const char *url, struct json *j)
+{
+	if (!release_memo.url)
+		atexit(release_free);
+	release_free();
+	release_memo.url = xstrdup(url);
+	release_memo.j = j;
+}
+
 /* The "sha256:..." digest GitHub lists for asset in release v; "" in
  * *sha when the release has no digest for it. -1 (reported) when the
  * release itself cannot be read. */
@@ -235,8 +267,12 @@ static int github_digest(const struct site *s, const struct version *v,
 	buf_addf(&url, "%s/repos/moghtech/komodo/releases/tags/v%s",
 		 site_str(s, "komodo_github_api_url"), v->text);
 	buf_addf(&what, "release v%s", v->text);
-	if (github_get_json(url.data, cacert, what.data, &j) < 0)
-		goto out;
+	j = release_get(url.data);
+	if (!j) {
+		if (github_get_json(url.data, cacert, what.data, &j) < 0)
+			goto out;
+		release_put(url.data, j);
+	}
 	n = json_len(j, "assets");
 	for (i = 0; i < n; i++) {
 		const char *name = json_str(j, "assets.%zu.name", i);
@@ -259,7 +295,6 @@ static int github_digest(const struct site *s, const struct version *v,
 	}
 	r = 0;
 out:
-	json_free(j);
 	buf_release(&url);
 	buf_release(&what);
 	return r;

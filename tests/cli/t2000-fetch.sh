@@ -55,6 +55,7 @@ test_expect_success 'latest: resolved once and printed, both architectures built
 	"$PKGTOOL" build latest.yml --cacert "$CA" --out o5 2>err &&
 	grep -qx "komodo_version latest: 2.3.2 (GitHub.s latest release)" err &&
 	test "$(fakegh_count "releases/latest ")" -eq 1 &&
+	test "$(fakegh_count "releases/tags/v2.3.2 ")" -eq 1 &&
 	ls o5 >list &&
 	printf "%s\n" komodo-periphery-2.3.2-1.aarch64.rpm \
 		komodo-periphery-2.3.2-1.x86_64.rpm \
