@@ -18,7 +18,6 @@
 #     ratelimit429   API answers 429 with retry-after: 30
 #     wrongdigest    release JSON digests are of other bytes
 #     nodigest       release JSON has no digest fields
-#     direct         downloads are served without the CDN redirect
 #   CTL/core   "v2 VERSION" (GET /version works) or "v1 VERSION" (only
 #              POST /read GetVersion, with CTL/core-key and CTL/core-secret)
 #
