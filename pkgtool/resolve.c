@@ -89,8 +89,11 @@ int github_get_json(const char *url, const char *cacert, const char *what,
 		      "while looking up %s; %s",
 		      r.status, why.len ? ", " : "", why.data, shown.data, what,
 		      token ? "the limit of GITHUB_TOKEN is used up; wait"
-			    : "set GITHUB_TOKEN for a higher limit, or pin "
-			      "komodo_version to a tag");
+		      : starts_with(what, "latest")
+			      ? "set GITHUB_TOKEN for a higher limit, or pin "
+				"komodo_version to a tag"
+			      : "set GITHUB_TOKEN for a higher limit, or pin "
+				"komodo_binary_sha256");
 	} else if (r.status == 401) {
 		error("GitHub API %s: HTTP 401 (%s): %s", shown.data,
 		      msg.len ? msg.data : "unauthorized",

@@ -79,7 +79,7 @@ test_expect_success 'CURL_CA_BUNDLE and SSL_CERT_FILE are honoured' '
 '
 test_expect_success 'rate limit (403) while reading the digest' '
 	mode ratelimit &&
-	fails_cleanly site.yml "GitHub API rate limit exceeded (HTTP 403, the limit resets in [0-9]* s) at https://127.0.0.1:$PORT/repos/moghtech/komodo/releases/tags/v1.19.5 while looking up release v1.19.5; set GITHUB_TOKEN for a higher limit" --cacert "$CA"
+	fails_cleanly site.yml "GitHub API rate limit exceeded (HTTP 403, the limit resets in [0-9]* s) at https://127.0.0.1:$PORT/repos/moghtech/komodo/releases/tags/v1.19.5 while looking up release v1.19.5; set GITHUB_TOKEN for a higher limit, or pin komodo_binary_sha256$" --cacert "$CA"
 '
 test_expect_success 'rate limit (429) while resolving latest, with a token' '
 	mode ratelimit429 &&
