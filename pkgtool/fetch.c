@@ -77,22 +77,19 @@ static int mkdir_p(const char *path)
 	int r = 0;
 
 	buf_addstr(&b, path);
-	for (p = b.data + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		{
-			char c = *p;
+	/* each '/' in turn ends a prefix to create, then the whole path */
+	for (p = b.data + 1; r == 0; p++) {
+		char c = *p;
 
-			*p = '\0';
-			if (mkdir(b.data, 0755) < 0 && errno != EEXIST) {
-				r = error("cannot create '%s': %s", b.data,
-					  strerror(errno));
-				break;
-			}
-			*p = c;
-			if (!c)
-				break;
-		}
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(b.data, 0755) < 0 && errno != EEXIST)
+			r = error("cannot create '%s': %s", b.data,
+				  strerror(errno));
+		*p = c;
+		if (!c)
+			break;
 	}
 	buf_release(&b);
 	return r;

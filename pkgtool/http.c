@@ -413,9 +413,8 @@ static int perform(const char *method, const char *url, const char *body,
 			struct buf effs = BUF_INIT;
 
 			curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
-			if (eff && strcmp(eff, url)) {
+			if (eff && strcmp(eff, url))
 				http_redact(eff, &effs);
-			}
 			if (effs.len)
 				buf_addf(&why, " from %s", effs.data);
 			if (attempt > 1)
