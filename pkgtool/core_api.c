@@ -221,8 +221,11 @@ int core_call(struct core *c, int write, const char *type,
 	}
 	buf_addf(&url, "%s/%s", c->url, write ? "write" : "read");
 	body_of(type, params, &body);
-	/* a write is never repeated blindly: it may have been done */
-	http_opts_for(c, write ? 1 : 2, 1, &o);
+	/* One try in http.c: Core's 500s are answers (not found, no
+	 * permission), not hiccups, and a write may have been done. Only a
+	 * read that met a proxy's 502/503/504 (Core restarting) is repeated
+	 * here, like a 429. */
+	http_opts_for(c, 1, 1, &o);
 	http_resp_init(&r);
 	for (tries = 1;; tries++) {
 		long wait;
@@ -235,19 +238,27 @@ int core_call(struct core *c, int write, const char *type,
 			      c->subject ? ": " : "", type);
 			goto out;
 		}
-		if (r.status != 429)
+		if (r.status == 429) {
+			wait = retry_after(&r);
+			if (wait < 0)
+				wait = 1;
+			if (tries >= CORE_TRIES || wait > CORE_WAIT_MAX) {
+				c->refused = 1;
+				explain(c, type, &r, tries);
+				goto out;
+			}
+			info("Komodo Core at %s: too many requests; waiting %ld "
+			     "s as it asks (try %d of %d)",
+			     c->url, wait, tries + 1, CORE_TRIES);
+		} else if (!write && r.status >= 502 && r.status <= 504 &&
+			   tries < CORE_TRIES) {
+			wait = tries;
+			info("Komodo Core at %s: HTTP %ld; trying again in %ld s "
+			     "(try %d of %d)",
+			     c->url, r.status, wait, tries + 1, CORE_TRIES);
+		} else {
 			break;
-		wait = retry_after(&r);
-		if (wait < 0)
-			wait = 1;
-		if (tries >= CORE_TRIES || wait > CORE_WAIT_MAX) {
-			c->refused = 1;
-			explain(c, type, &r, tries);
-			goto out;
 		}
-		info("Komodo Core at %s: too many requests; waiting %ld s as "
-		     "it asks (try %d of %d)",
-		     c->url, wait, tries + 1, CORE_TRIES);
 		sleep_s(wait);
 	}
 	if (r.status == 200) {
@@ -319,7 +330,7 @@ int core_get_version(struct core *c)
 	const char *v;
 	int ret = -1;
 
-	http_opts_for(c, 2, 0, &o); /* no credentials: /version needs none */
+	http_opts_for(c, 1, 0, &o); /* no credentials: /version needs none */
 	http_resp_init(&r);
 	buf_addf(&url, "%s/version", c->url);
 	if (c->show)

@@ -15,8 +15,11 @@
  *  - 401 and 403 are explained (the key; the user's permissions). After a
  *    401 or 429 c->refused is set: the caller stops asking this Core, as
  *    a v2 Core locks out a client after a few failed logins;
- *  - transport errors and timeouts are reported by http.c. A write is
- *    tried once (it may have happened); a read twice.
+ *  - a read answered 502/503/504 (a proxy while Core restarts) is tried
+ *    again, CORE_TRIES in all; any other 5xx is an answer;
+ *  - transport errors and timeouts are reported by http.c and are not
+ *    retried: a write may have happened, and the timeouts are bounded
+ *    (15 s connect, 30 s without a byte, or $PKGTOOL_HTTP_TIMEOUT).
  *
  * Errors are reported once, prefixed with c->subject (the server being
  * worked on) when it is set, and -1 is returned. The API secret is kept
