@@ -4,6 +4,7 @@
 #
 #   fakecore_start [v1|v2]    start it; sets CORE (base URL), CORELOG; a
 #                             second call stops the first
+#   fakecore_stop             stop it (done at exit, too)
 #   fakecore_site FILE        writes the credentials part of a site file
 #   fakecore_ctl WHAT [JSON]  POST /_fake/WHAT (seed, inject, reset)
 #   fakecore_get NAME FIELD   config.FIELD of server NAME ("" if absent)
@@ -15,18 +16,23 @@ unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY all_proxy ALL_PROXY \
 	no_proxy NO_PROXY SSL_CERT_FILE CURL_CA_BUNDLE
 KEY=K-4f1c2a9e-key
 SECRET=S-b7d3e8f0-api-secret-value
-FAKECORE_PID=
-trap '[ -n "$FAKECORE_PID" ] && kill "$FAKECORE_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+# The pid goes into a file: a test may start a fake inside the subshell
+# test_expect_success runs it in, where a variable would be lost.
+fakecore_stop() {
+	[ -s "$TMP/core.pid" ] && kill "$(cat "$TMP/core.pid")" 2>/dev/null
+	rm -f "$TMP/core.pid"
+}
+trap 'fakecore_stop; rm -rf "$TMP"' EXIT
 
 fakecore_start() {
-	[ -n "$FAKECORE_PID" ] && kill "$FAKECORE_PID" 2>/dev/null
+	fakecore_stop
 	CORELOG="$TMP/core.log"
 	rm -f "$TMP/core.port" "$CORELOG"
 	: >"$CORELOG"
 	"$PY" "$TOP/tests/fake/core.py" --flavour "${1:-v1}" --key "$KEY" \
 		--secret "$SECRET" --log "$CORELOG" \
 		--port-file "$TMP/core.port" 2>"$TMP/core.err" &
-	FAKECORE_PID=$!
+	echo $! >"$TMP/core.pid"
 	i=0
 	while [ ! -s "$TMP/core.port" ]; do
 		i=$((i + 1))
