@@ -28,6 +28,13 @@ void buf_release(struct buf *b)
 	buf_init(b);
 }
 
+void buf_wipe(struct buf *b)
+{
+	if (b->alloc)
+		explicit_bzero(b->data, b->alloc);
+	buf_release(b);
+}
+
 void buf_reset(struct buf *b)
 {
 	buf_truncate(b, 0);

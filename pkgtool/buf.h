@@ -27,6 +27,8 @@ extern char buf_empty[];
 
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
+/* buf_release() that first zeroes the bytes (secrets). */
+void buf_wipe(struct buf *b);
 void buf_reset(struct buf *b);
 void buf_grow(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *p, size_t n);

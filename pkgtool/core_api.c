@@ -17,12 +17,6 @@
 
 static const char *const secret_fields[] = { "passkey", NULL };
 
-static void wipe(struct buf *b)
-{
-	explicit_bzero(b->data, b->len);
-	buf_release(b);
-}
-
 void core_open(struct core *c, const char *url, const char *key,
 	       const char *secret, const char *cacert)
 {
@@ -47,8 +41,8 @@ void core_close(struct core *c)
 {
 	free(c->url);
 	c->url = NULL;
-	wipe(&c->hkey);
-	wipe(&c->hsecret);
+	buf_wipe(&c->hkey);
+	buf_wipe(&c->hsecret);
 }
 
 static void http_opts_for(const struct core *c, int attempts, int auth,
@@ -307,7 +301,7 @@ static int set_version(struct core *c, const char *text, size_t len,
 	while (len && isspace((unsigned char)text[len - 1]))
 		len--;
 	buf_add(&t, text, len);
-	if (version_parse(&v, t.data) < 0) {
+	if (version_check(&v, t.data) < 0) {
 		r = error("Komodo Core at %s: %s gave '%.40s', which is no "
 			  "version",
 			  c->url, src, t.data);
@@ -321,13 +315,11 @@ static int set_version(struct core *c, const char *text, size_t len,
 	return r;
 }
 
-int core_get_version(struct core *c)
+int core_get_version_v2(struct core *c, long *status)
 {
 	struct buf url = BUF_INIT;
 	struct http_opts o;
 	struct http_resp r;
-	struct json *j = NULL;
-	const char *v;
 	int ret = -1;
 
 	http_opts_for(c, 1, 0, &o); /* no credentials: /version needs none */
@@ -337,12 +329,23 @@ int core_get_version(struct core *c)
 		fprintf(c->show, "  sent: GET %s\n", url.data);
 	if (http_request("GET", url.data, NULL, &o, &r) < 0)
 		goto out;
-	if (r.status == 200) {
+	*status = r.status;
+	if (r.status == 200)
 		ret = set_version(c, r.body.data, r.body.len, "GET /version");
-		goto out;
-	}
-	/* v1 has no GET /version */
-	ret = core_call(c, 0, "GetVersion", NULL, &j);
+	else
+		ret = CORE_NOT_FOUND; /* v1 has no GET /version */
+out:
+	http_resp_release(&r);
+	buf_release(&url);
+	return ret;
+}
+
+int core_get_version_v1(struct core *c)
+{
+	struct json *j = NULL;
+	const char *v;
+	int ret = core_call(c, 0, "GetVersion", NULL, &j);
+
 	if (ret > 0)
 		ret = error("Komodo Core at %s: GetVersion: unexpected "
 			    "answer",
@@ -358,7 +361,13 @@ int core_get_version(struct core *c)
 		ret = set_version(c, v, strlen(v), "GetVersion");
 out:
 	json_free(j);
-	http_resp_release(&r);
-	buf_release(&url);
 	return ret;
+}
+
+int core_get_version(struct core *c)
+{
+	long status;
+	int ret = core_get_version_v2(c, &status);
+
+	return ret == CORE_NOT_FOUND ? core_get_version_v1(c) : ret;
 }

@@ -61,6 +61,11 @@ void core_close(struct core *c);
 /* GET /version (v2, no auth), else POST /read GetVersion: fills
  * c->version and c->major. */
 int core_get_version(struct core *c);
+/* The two halves, for callers that must check credentials in between:
+ * _v2 returns CORE_NOT_FOUND (and the HTTP status) when Core has no
+ * GET /version; _v1 asks GetVersion with the API key. */
+int core_get_version_v2(struct core *c, long *status);
+int core_get_version_v1(struct core *c);
 
 /* One request; write picks /write over /read. Returns an enum
  * core_result, or -1 (reported). *reply (json_free() it) is set only for

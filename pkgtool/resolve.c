@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "core_api.h"
 #include "http.h"
 #include "json.h"
 #include "resolve.h"
@@ -20,14 +21,6 @@ static const char *github_token(void)
 	const char *t = getenv("GITHUB_TOKEN");
 
 	return t && t[0] ? t : NULL;
-}
-
-/* Secret header values are wiped before their memory is freed. */
-static void buf_wipe(struct buf *b)
-{
-	if (b->alloc)
-		explicit_bzero(b->data, b->alloc);
-	buf_release(b);
 }
 
 /* GitHub says "rate limited" with 403 or 429 and these headers. */
@@ -125,7 +118,7 @@ static int parse_remote(struct version *v, const char *text, size_t len,
 	while (len && isspace((unsigned char)text[len - 1]))
 		len--;
 	buf_add(&t, text, len < 64 ? len : 64);
-	r = version_parse(v, t.data);
+	r = version_check(v, t.data);
 	if (r < 0)
 		error("%s gave '%s', which is no Komodo version", src, t.data);
 	buf_release(&t);
@@ -156,102 +149,18 @@ out:
 	return r;
 }
 
-/* Core v1 has no GET /version: POST /read {"type":"GetVersion"} with an
- * API key, as the role does. */
-static int core_get_version(const struct site *s, const char *base,
-			    const struct http_opts *base_opts, long v2_status,
-			    struct version *v)
-{
-	const char *key = site_str(s, "komodo_core_api_key");
-	const char *secret = site_str(s, "komodo_core_api_secret");
-	struct buf url = BUF_INIT, shown = BUF_INIT, body = BUF_INIT;
-	struct buf hk = BUF_INIT, hs = BUF_INIT, msg = BUF_INIT;
-	const char *headers[4];
-	struct http_opts o = *base_opts;
-	struct http_resp r;
-	struct json *req = NULL, *rep = NULL;
-	const char *ver;
-	int ret = -1;
-
-	http_resp_init(&r);
-	buf_addf(&url, "%s/read", base);
-	http_redact(url.data, &shown);
-	if (!key[0] || !secret[0]) {
-		ret = error_at(site_loc(s, "komodo_version"),
-			       "'komodo_version: core': Komodo Core at %s has "
-			       "no GET /version (HTTP %ld, a v1 Core?), and "
-			       "GetVersion needs an API key: set %s",
-			       base, v2_status,
-			       !key[0] && !secret[0]
-				       ? "'komodo_core_api_key' and "
-					 "'komodo_core_api_secret'"
-			       : !key[0] ? "'komodo_core_api_key'"
-					 : "'komodo_core_api_secret'");
-		goto out;
-	}
-	buf_addf(&hk, "X-Api-Key: %s", key);
-	buf_addf(&hs, "X-Api-Secret: %s", secret);
-	headers[0] = hk.data;
-	headers[1] = hs.data;
-	headers[2] = "Accept: application/json";
-	headers[3] = NULL;
-	o.headers = headers;
-	req = json_new_object();
-	json_set_str(req, "type", "GetVersion");
-	json_set_object(req, "params");
-	json_dump(req, &body);
-	if (http_request("POST", url.data, body.data, &o, &r) < 0)
-		goto out;
-	json_error_message(r.body.data, r.body.len, &msg);
-	if (r.status == 401) {
-		error("Komodo Core at %s rejected the API key (HTTP 401%s%s); "
-		      "check 'komodo_core_api_key' and "
-		      "'komodo_core_api_secret'",
-		      shown.data, msg.len ? ": " : "", msg.data);
-		goto out;
-	}
-	if (r.status == 429) {
-		error("Komodo Core at %s: too many failed logins (HTTP 429%s%s); "
-		      "wait before trying again",
-		      shown.data, msg.len ? ": " : "", msg.data);
-		goto out;
-	}
-	if (r.status != 200) {
-		error("Komodo Core POST %s GetVersion: HTTP %ld%s%s", shown.data,
-		      r.status, msg.len ? ": " : "", msg.data);
-		goto out;
-	}
-	if (json_parse(&rep, r.body.data, r.body.len, shown.data) < 0)
-		goto out;
-	ver = json_str(rep, "version");
-	if (!ver) {
-		error("Komodo Core POST %s GetVersion: the reply has no "
-		      "'version'",
-		      shown.data);
-		goto out;
-	}
-	ret = parse_remote(v, ver, strlen(ver), "Komodo Core's GetVersion");
-out:
-	json_free(req);
-	json_free(rep);
-	http_resp_release(&r);
-	buf_release(&url);
-	buf_release(&shown);
-	buf_release(&body);
-	buf_release(&msg);
-	buf_wipe(&hk);
-	buf_wipe(&hs);
-	return ret;
-}
-
+/* Core's version through the Core client register uses too: GET /version
+ * (v2, no credentials), else GetVersion with the API key (v1), as the role
+ * does; missing credentials are named before that request is sent. */
 static int core_version(const struct site *s, const char *cacert,
 			struct version *v)
 {
 	const char *base = site_str(s, "komodo_core_http_address");
-	struct http_opts o = { 0 };
-	struct http_resp r;
-	struct buf url = BUF_INIT, shown = BUF_INIT;
-	int ret = -1;
+	const char *key = site_str(s, "komodo_core_api_key");
+	const char *secret = site_str(s, "komodo_core_api_secret");
+	struct core c;
+	long status = 0;
+	int ret;
 
 	if (!base[0])
 		return error_at(site_loc(s, "komodo_version"),
@@ -259,30 +168,30 @@ static int core_version(const struct site *s, const char *cacert,
 				"Komodo Core: set 'komodo_core_http_address' "
 				"(or 'komodo_core_url', or "
 				"'komodo_core_address')");
-	o.cacert = cacert;
-	/* a Core on the LAN is often plain http; the user wrote it so */
-	o.allow_http = starts_with(base, "http://");
-	http_resp_init(&r);
-	buf_addf(&url, "%s/version", base);
-	http_redact(url.data, &shown);
-	if (http_request("GET", url.data, NULL, &o, &r) < 0)
-		goto out;
-	if (r.status == 200) {
-		struct buf what = BUF_INIT;
-
-		buf_addf(&what, "Komodo Core GET %s", shown.data);
-		ret = parse_remote(v, r.body.data, r.body.len, what.data);
-		buf_release(&what);
-	} else {
+	core_open(&c, base, key, secret, cacert);
+	ret = core_get_version_v2(&c, &status);
+	if (ret == CORE_NOT_FOUND && (!key[0] || !secret[0])) {
+		ret = error_at(site_loc(s, "komodo_version"),
+			       "'komodo_version: core': Komodo Core at %s has "
+			       "no GET /version (HTTP %ld, a v1 Core?), and "
+			       "GetVersion needs an API key: set %s",
+			       c.url, status,
+			       !key[0] && !secret[0]
+				       ? "'komodo_core_api_key' and "
+					 "'komodo_core_api_secret'"
+			       : !key[0] ? "'komodo_core_api_key'"
+					 : "'komodo_core_api_secret'");
+	} else if (ret == CORE_NOT_FOUND) {
 		if (verbosity > 0)
-			info("GET %s: HTTP %ld; trying GetVersion (Core v1)",
-			     shown.data, r.status);
-		ret = core_get_version(s, base, &o, r.status, v);
+			info("%s/version: HTTP %ld; trying GetVersion (Core "
+			     "v1)",
+			     c.url, status);
+		ret = core_get_version_v1(&c);
 	}
-out:
-	http_resp_release(&r);
-	buf_release(&url);
-	buf_release(&shown);
+	if (ret == 0)
+		ret = parse_remote(v, c.version, strlen(c.version),
+				   "Komodo Core");
+	core_close(&c);
 	return ret;
 }
 

@@ -25,7 +25,7 @@ static int num(const char **p, unsigned *out)
 	return 0;
 }
 
-int version_parse(struct version *v, const char *s)
+int version_check(struct version *v, const char *s)
 {
 	const char *p = s;
 
@@ -33,21 +33,28 @@ int version_parse(struct version *v, const char *s)
 	if (*p == 'v')
 		p++;
 	if (strlen(p) >= sizeof(v->text))
-		return error("version '%s' is too long", s);
+		return -1;
 	memcpy(v->text, p, strlen(p) + 1);
 	if (num(&p, &v->major) < 0 || *p++ != '.' ||
 	    num(&p, &v->minor) < 0 || *p++ != '.' || num(&p, &v->patch) < 0)
-		return error("'%s' is not a version like 1.19.5", s);
+		return -1;
 	if (*p == '-' && p[1])
 		v->prerelease = 1;
 	else if (*p)
-		return error("'%s' is not a version like 1.19.5", s);
+		return -1;
 	/* the text goes into URLs and cache paths: no '/', '%', '..' games */
 	for (; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
-			return error("'%s' is not a version like 1.19.5", s);
+			return -1;
 	if (strstr(v->text, ".."))
-		return error("'%s' is not a version like 1.19.5", s);
+		return -1;
+	return 0;
+}
+
+int version_parse(struct version *v, const char *s)
+{
+	if (version_check(v, s) < 0)
+		return error("'%.64s' is not a version like 1.19.5", s);
 	return 0;
 }
 

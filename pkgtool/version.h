@@ -16,6 +16,8 @@ struct version {
 };
 
 int version_parse(struct version *v, const char *s);
+/* The same without a message, for callers that report with more context. */
+int version_check(struct version *v, const char *s);
 int version_cmp(const struct version *a, const struct version *b);
 /* a >= "X.Y.Z" */
 int version_at_least(const struct version *a, const char *ref);

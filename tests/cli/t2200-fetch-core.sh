@@ -53,7 +53,7 @@ test_expect_success 'v1 Core without credentials: the missing ones are named' '
 '
 test_expect_success 'v1 Core, wrong secret: the 401 explained' '
 	CORE_SECRET=S-wrong-secret test_must_fail "$PKGTOOL" -q build core.yml --cacert "$CA" --out o4 2>err &&
-	grep -q "^pkgtool: error: Komodo Core at $GH/read rejected the API key (HTTP 401: failed to authenticate api key: invalid api secret); check .komodo_core_api_key. and .komodo_core_api_secret.$" err &&
+	grep -q "^pkgtool: error: Komodo Core at $GH rejected the API key (GetVersion: HTTP 401: failed to authenticate api key: invalid api secret); check .komodo_core_api_key. and .komodo_core_api_secret." err &&
 	test "$(wc -l <err)" -eq 1 && test ! -e o4 &&
 	! grep -q S-wrong-secret err "$GHLOG"
 '
@@ -71,6 +71,7 @@ test_expect_success 'a plain-http Core from komodo_core_address (ws:// -> http:/
 test_expect_success 'Core answering garbage on /version' '
 	echo "v2 <html>" >"$PLAINCTL/core" &&
 	test_must_fail "$PKGTOOL" -q build lan.yml --cacert "$CA" --out o7 2>err &&
-	grep -q "Komodo Core GET $PLAIN/version gave .<html>., which is no Komodo version" err
+	grep -q "^pkgtool: error: Komodo Core at $PLAIN: GET /version gave .<html>., which is no version$" err &&
+	test "$(wc -l <err)" -eq 1
 '
 test_done
