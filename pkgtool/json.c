@@ -90,31 +90,39 @@ static void vpath(struct buf *b, const char *fmt, va_list ap)
 	buf_vaddf(b, fmt, ap);
 }
 
-const char *json_str(const struct json *j, const char *fmt, ...)
+/* The value at a printf-style path, or NULL. */
+static json_t *vget(const struct json *j, const char *fmt, va_list ap)
+	PRINTF(2, 0);
+static json_t *vget(const struct json *j, const char *fmt, va_list ap)
 {
 	struct buf path = BUF_INIT;
+	json_t *v;
+
+	vpath(&path, fmt, ap);
+	v = walk(J(j), path.data, 0);
+	buf_release(&path);
+	return v;
+}
+
+const char *json_str(const struct json *j, const char *fmt, ...)
+{
 	va_list ap;
 	json_t *v;
 
 	va_start(ap, fmt);
-	vpath(&path, fmt, ap);
+	v = vget(j, fmt, ap);
 	va_end(ap);
-	v = walk(J(j), path.data, 0);
-	buf_release(&path);
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 size_t json_len(const struct json *j, const char *fmt, ...)
 {
-	struct buf path = BUF_INIT;
 	va_list ap;
 	json_t *v;
 
 	va_start(ap, fmt);
-	vpath(&path, fmt, ap);
+	v = vget(j, fmt, ap);
 	va_end(ap);
-	v = walk(J(j), path.data, 0);
-	buf_release(&path);
 	return json_is_array(v) ? json_array_size(v) : 0;
 }
 
@@ -241,30 +249,13 @@ void json_error_message(const char *body, size_t len, struct buf *out)
 
 int json_bool(const struct json *j, const char *fmt, ...)
 {
-	struct buf path = BUF_INIT;
 	va_list ap;
 	json_t *v;
 
 	va_start(ap, fmt);
-	vpath(&path, fmt, ap);
+	v = vget(j, fmt, ap);
 	va_end(ap);
-	v = walk(J(j), path.data, 0);
-	buf_release(&path);
 	return json_is_boolean(v) ? json_is_true(v) : -1;
-}
-
-int json_has(const struct json *j, const char *fmt, ...)
-{
-	struct buf path = BUF_INIT;
-	va_list ap;
-	json_t *v;
-
-	va_start(ap, fmt);
-	vpath(&path, fmt, ap);
-	va_end(ap);
-	v = walk(J(j), path.data, 0);
-	buf_release(&path);
-	return v != NULL;
 }
 
 static int masked_key(const char *key, const char *const *mask)

@@ -54,8 +54,6 @@ void json_error_message(const char *body, size_t len, struct buf *out);
 /* Added for register (core_api.c). */
 /* The boolean at path: 1 or 0; -1 if there is none (or it is no bool). */
 int json_bool(const struct json *j, const char *fmt, ...) PRINTF(2, 3);
-/* 1 if path names a value of any type (null included). */
-int json_has(const struct json *j, const char *fmt, ...) PRINTF(2, 3);
 /* Like json_dump(), but every non-empty string value whose key is in mask
  * (NULL-terminated), at any depth, is written as "***": request bodies
  * can be shown without their secrets. */
