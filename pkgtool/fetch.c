@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "fetch.h"
+#include "fsutil.h"
 #include "http.h"
 #include "json.h"
 #include "resolve.h"
@@ -70,31 +71,6 @@ int fetch_cache_dir(const struct fetch_opts *o, struct buf *out)
 	return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-	struct buf b = BUF_INIT;
-	char *p;
-	int r = 0;
-
-	buf_addstr(&b, path);
-	/* each '/' in turn ends a prefix to create, then the whole path */
-	for (p = b.data + 1; r == 0; p++) {
-		char c = *p;
-
-		if (c && c != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(b.data, 0755) < 0 && errno != EEXIST)
-			r = error("cannot create '%s': %s", b.data,
-				  strerror(errno));
-		*p = c;
-		if (!c)
-			break;
-	}
-	buf_release(&b);
-	return r;
-}
-
 /* The pinned sha256 of arch, or "" when none is pinned. */
 static const char *pinned_sha(const struct site *s, const char *arch)
 {
@@ -139,38 +115,17 @@ out:
 	return r;
 }
 
-/* Writes path via a temp file and rename, like the asset itself. */
+/* The note beside a cached asset: how and against what it was verified. */
 static int verified_write(const char *path, const struct verified *vf,
 			  const char *url)
 {
-	struct buf tmp = BUF_INIT, text = BUF_INIT, shown = BUF_INIT;
-	int fd, r = -1;
+	struct buf text = BUF_INIT, shown = BUF_INIT;
+	int r;
 
 	http_redact(url, &shown);
 	buf_addf(&text, "sha256 %s\nverified %s\nurl %s\n", vf->sha, vf->how,
 		 shown.data);
-	buf_addf(&tmp, "%s.XXXXXX", path);
-	fd = mkstemp(tmp.data);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp.data, strerror(errno));
-		goto out;
-	}
-	if (write(fd, text.data, text.len) != (ssize_t)text.len ||
-	    fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		error("cannot write '%s': %s", tmp.data, strerror(errno));
-		close(fd);
-		unlink(tmp.data);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp.data, path) < 0) {
-		error("cannot rename '%s': %s", tmp.data, strerror(errno));
-		unlink(tmp.data);
-		goto out;
-	}
-	r = 0;
-out:
-	buf_release(&tmp);
+	r = fs_write_atomic(path, text.data, text.len, 0644);
 	buf_release(&text);
 	buf_release(&shown);
 	return r;
@@ -479,7 +434,7 @@ int fetch_binary(const struct site *s, const struct version *v,
 	buf_addf(&dir, "%s/periphery/v%s", cache.data, v->text);
 	buf_addf(&file, "%s/%s", dir.data, asset.data);
 	buf_addf(&vfile, "%s.verified", file.data);
-	if (mkdir_p(dir.data) < 0)
+	if (fs_mkdir_p(dir.data) < 0)
 		goto out;
 	lock = lock_dir(dir.data);
 	if (!o->refresh &&

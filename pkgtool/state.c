@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "state.h"
 #include "sval.h"
 #include "util.h"
@@ -140,9 +141,9 @@ int state_apply(struct state *st, struct site *s, enum state_mode mode)
 
 int state_save(struct state *st)
 {
-	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	struct buf b = BUF_INIT;
 	size_t i;
-	int fd, r = -1;
+	int r = -1;
 
 	if (!st->dirty)
 		return 0;
@@ -152,31 +153,13 @@ int state_save(struct state *st)
 	for (i = 0; i < st->n; i++)
 		buf_addf(&b, "  \"%s\": \"%s\"\n", st->servers[i],
 			 st->passkeys[i]);
-	buf_addf(&tmp, "%s.XXXXXX", st->path);
-	fd = mkstemp(tmp.data); /* mode 0600 from the start */
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp.data, strerror(errno));
+	/* 0600: the file holds passkeys */
+	if (fs_write_atomic(st->path, b.data, b.len, 0600) < 0)
 		goto out;
-	}
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) < 0) {
-		error("cannot write '%s': %s", tmp.data, strerror(errno));
-		close(fd);
-		unlink(tmp.data);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp.data, st->path) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp.data, st->path,
-		      strerror(errno));
-		unlink(tmp.data);
-		goto out;
-	}
 	st->dirty = 0;
 	r = 0;
 out:
-	explicit_bzero(b.data, b.len);
-	buf_release(&b);
-	buf_release(&tmp);
+	buf_wipe(&b);
 	return r;
 }
 

@@ -1,0 +1,70 @@
+/* fsutil.c - mkdir -p and atomic whole-file writes
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fsutil.h"
+#include "util.h"
+#include "banned.h"
+
+int fs_mkdir_p(const char *path)
+{
+	struct buf b = BUF_INIT;
+	char *p;
+	int r = 0;
+
+	buf_addstr(&b, path);
+	/* each '/' in turn ends a prefix to create, then the whole path */
+	for (p = b.data + 1; r == 0; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(b.data, 0755) < 0 && errno != EEXIST)
+			r = error("cannot create '%s': %s", b.data,
+				  strerror(errno));
+		*p = c;
+		if (!c)
+			break;
+	}
+	buf_release(&b);
+	return r;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len,
+		    unsigned mode)
+{
+	struct buf tmp = BUF_INIT;
+	int fd, r = -1;
+
+	buf_addf(&tmp, "%s.XXXXXX", path);
+	fd = mkstemp(tmp.data);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp.data, strerror(errno));
+		goto out;
+	}
+	if (write(fd, data, len) != (ssize_t)len || fchmod(fd, mode) < 0 ||
+	    fsync(fd) < 0) {
+		error("cannot write '%s': %s", tmp.data, strerror(errno));
+		close(fd);
+		unlink(tmp.data);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp.data, path) < 0) {
+		error("cannot rename '%s' to '%s': %s", tmp.data, path,
+		      strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_release(&tmp);
+	return r;
+}
