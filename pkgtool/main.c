@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pkgtool.h"
+#include "site.h"
 #include "util.h"
 #include "banned.h"
 
@@ -29,7 +30,8 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: pkgtool [-q|-v] COMMAND [ARGS]\n\n", f);
+	fputs("usage: pkgtool [-q|-v] [--vault-password-file FILE] COMMAND [ARGS]\n\n",
+	      f);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fputs("\n  pkgtool build SITE [--out DIR] [--binary [ARCH=]PATH] "
@@ -53,13 +55,17 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "vault-password-file", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	size_t i;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qvhP:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P':
+			site_set_vault_password_file(optarg);
+			break;
 		case 'q':
 			verbosity = -1;
 			break;

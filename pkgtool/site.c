@@ -17,6 +17,7 @@
 #include "site.h"
 #include "site_types.h"
 #include "sval.h"
+#include "vault.h"
 #include "banned.h"
 
 /* Role variables that were renamed; a site using the old name gets the new
@@ -76,7 +77,73 @@ static int read_file_value(struct conv *c, const char *arg,
 	return r;
 }
 
-/* Site files may take any scalar from the environment or a file. */
+/* ---- Ansible Vault ------------------------------------------------------ */
+
+static const char *vault_file;
+static struct buf vault_pw = BUF_INIT;
+static int vault_pw_read;
+
+void site_set_vault_password_file(const char *path)
+{
+	vault_file = path;
+}
+
+static void vault_forget(void)
+{
+	buf_wipe(&vault_pw);
+}
+
+/* Read once: the file may be a pipe (--vault-password-file <(pass x)). */
+static int vault_password(const struct loc *loc)
+{
+	const char *path = vault_file ? vault_file
+				      : getenv("ANSIBLE_VAULT_PASSWORD_FILE");
+	size_t b = 0;
+
+	if (vault_pw_read)
+		return vault_pw.len ? 0 : -1;
+	vault_pw_read = 1;
+	atexit(vault_forget);
+	if (!path || !path[0])
+		return error_at(loc, "!vault value, but no vault password: "
+				     "pass --vault-password-file FILE (or set "
+				     "ANSIBLE_VAULT_PASSWORD_FILE)");
+	if (buf_read_file(&vault_pw, path) < 0)
+		return error("cannot read vault password file '%s': %s", path,
+			     strerror(errno));
+	/* ansible strips the password file's surrounding whitespace */
+	while (vault_pw.len && isspace((unsigned char)
+					       vault_pw.data[vault_pw.len - 1]))
+		buf_truncate(&vault_pw, vault_pw.len - 1);
+	while (b < vault_pw.len && isspace((unsigned char)vault_pw.data[b]))
+		b++;
+	if (b) {
+		memmove(vault_pw.data, vault_pw.data + b, vault_pw.len - b);
+		buf_truncate(&vault_pw, vault_pw.len - b);
+	}
+	if (!vault_pw.len)
+		return error("vault password file '%s' is empty", path);
+	return 0;
+}
+
+static int vault_value(const char *text, const struct loc *loc,
+		       struct buf *out)
+{
+	int r;
+
+	if (vault_password(loc) < 0)
+		return -1;
+	diag_set_loc(loc);
+	r = vault_decrypt(text, strlen(text), vault_pw.data, vault_pw.len,
+			  "!vault", out);
+	diag_set_loc(NULL);
+	if (r == 0 && memchr(out->data, '\0', out->len))
+		r = error_at(loc, "!vault: the decrypted value contains a NUL "
+				  "byte");
+	return r;
+}
+
+/* Site files may take any scalar from the environment, a file or a vault. */
 static struct sval *conv_source_tag(struct conv *c, const char *tag,
 				    const char *text, const struct loc *loc)
 {
@@ -99,11 +166,13 @@ static struct sval *conv_source_tag(struct conv *c, const char *tag,
 			return NULL;
 		}
 	} else if (!strcmp(tag, "!vault")) {
-		error_at(loc, "Ansible Vault values are not supported yet; "
-			      "use !env NAME or !file PATH for secrets");
-		return NULL;
+		if (vault_value(text, loc, &b) < 0) {
+			buf_wipe(&b);
+			return NULL;
+		}
 	} else {
-		error_at(loc, "unknown tag '%s' (supported: !env, !file)",
+		error_at(loc, "unknown tag '%s' (supported: !env, !file, "
+			      "!vault)",
 			 tag);
 		return NULL;
 	}

@@ -73,6 +73,10 @@ const struct loc *site_loc(const struct site *s, const char *key);
  * templates, where the name comes from user text). */
 const struct sval *site_lookup(const struct site *s, const char *key);
 
+/* The file holding the password for !vault values (else the environment's
+ * ANSIBLE_VAULT_PASSWORD_FILE); read once, on the first !vault. */
+void site_set_vault_password_file(const char *path);
+
 /* Reads any YAML file into a value tree (no tags, no defaults); *root is
  * NULL for an empty file. Used for the state file. */
 int yaml_read_file(const char *path, struct sval **root);

@@ -11,6 +11,12 @@
 
 int verbosity;
 static FILE *diag;
+static const struct loc *diag_loc;
+
+void diag_set_loc(const struct loc *loc)
+{
+	diag_loc = loc;
+}
 
 void diag_set_stream(FILE *f)
 {
@@ -112,6 +118,8 @@ static void vreport(const struct loc *loc, const char *kind, const char *fmt,
 {
 	FILE *f = diag_stream();
 
+	if (!loc)
+		loc = diag_loc;
 	if (loc && loc->file)
 		fprintf(f, "%s:%u:%u: %s: ", loc->file, loc->line, loc->col,
 			kind);

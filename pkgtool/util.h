@@ -47,6 +47,9 @@ void note_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 void info(const char *fmt, ...) PRINTF(1, 2);
 
 void diag_set_stream(FILE *f);
+/* While set, error() and warning() report at this location, so a module
+ * that knows nothing of the site file (vault.c) still gives FILE:LINE:COL. */
+void diag_set_loc(const struct loc *loc);
 extern int verbosity; /* -1 quiet, 0 normal, 1 verbose */
 
 /* Levenshtein distance, for "did you mean" suggestions. */
