@@ -195,8 +195,9 @@ static int add_docs(const struct site *s, const struct version *v,
 		 v->text);
 	pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
 		PKG_DOC;
-	pkg_add_dir(p, path.data, 0755)->path[strlen(path.data) -
-					      strlen("/copyright")] = '\0';
+	/* the package owns its doc folder (rpm lists it) */
+	buf_truncate(&path, path.len - strlen("/copyright"));
+	pkg_add_dir(p, path.data, 0755);
 
 	if (o->binary_sha256) {
 		buf_reset(&path);
