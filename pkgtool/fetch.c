@@ -414,6 +414,42 @@ static int lock_dir(const char *dir)
 	return fd;
 }
 
+/* The GitHub digest; with --allow-unverified a failed lookup is only a
+ * warning (its reason kept), since the user chose to go on without one. */
+static int digest_or_warn(const struct site *s, const struct version *v,
+			  const char *asset, const struct fetch_opts *o,
+			  char expect[SHA256_HEX_SIZE])
+{
+	FILE *saved = diag_get_stream(), *mem;
+	char *text = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!o->allow_unverified)
+		return github_digest(s, v, asset, o->cacert, expect);
+	mem = open_memstream(&text, &n);
+	if (!mem)
+		die("out of memory");
+	diag_set_stream(mem);
+	r = github_digest(s, v, asset, o->cacert, expect);
+	diag_set_stream(saved);
+	fclose(mem);
+	if (r < 0) {
+		const char *why = text;
+
+		if (starts_with(why, "pkgtool: error: "))
+			why += strlen("pkgtool: error: ");
+		n = strlen(why);
+		while (n && why[n - 1] == '\n')
+			n--;
+		expect[0] = '\0';
+		warning("%.*s (going on without a digest: --allow-unverified)",
+			(int)n, why);
+	}
+	free(text);
+	return 0;
+}
+
 int fetch_binary(const struct site *s, const struct version *v,
 		 const char *arch, const struct fetch_opts *o, char **path,
 		 char sha[SHA256_HEX_SIZE])
@@ -447,8 +483,7 @@ int fetch_binary(const struct site *s, const struct version *v,
 		memcpy(expect, pin, SHA256_HEX_SIZE);
 		src = "komodo_binary_sha256";
 	} else {
-		if (github_digest(s, v, asset.data, o->cacert, expect) < 0 &&
-		    !o->allow_unverified)
+		if (digest_or_warn(s, v, asset.data, o, expect) < 0)
 			goto out;
 		src = "the GitHub release digest";
 		if (!expect[0] && !o->allow_unverified) {

@@ -23,6 +23,11 @@ void diag_set_stream(FILE *f)
 	diag = f;
 }
 
+FILE *diag_get_stream(void)
+{
+	return diag;
+}
+
 static FILE *diag_stream(void)
 {
 	fflush(stdout);

@@ -47,6 +47,7 @@ void note_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 void info(const char *fmt, ...) PRINTF(1, 2);
 
 void diag_set_stream(FILE *f);
+FILE *diag_get_stream(void); /* NULL = stderr */
 /* While set, error() and warning() report at this location, so a module
  * that knows nothing of the site file (vault.c) still gives FILE:LINE:COL. */
 void diag_set_loc(const struct loc *loc);

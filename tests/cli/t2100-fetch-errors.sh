@@ -93,6 +93,13 @@ test_expect_success 'a release that does not exist' '
 test_expect_success 'plain http is refused for GitHub and downloads' '
 	fails_cleanly http.yml "refusing .http://127.0.0.1:$PORT/repos/moghtech/komodo/releases/tags/v1.19.5.: only https:// URLs are allowed here$" --cacert "$CA"
 '
+test_expect_success 'a failed digest lookup with --allow-unverified is a warning' '
+	mode ratelimit &&
+	"$PKGTOOL" -q fetch site.yml --cacert "$CA" --cache-dir au \
+		--allow-unverified 2>err &&
+	grep -q "^pkgtool: warning: GitHub API rate limit exceeded .* (going on without a digest: --allow-unverified)$" err &&
+	grep -q "NOT VERIFIED" err && ! grep -q "error:" err
+'
 test_expect_success 'nothing was ever left in the default cache' '
 	test -z "$(find "$XDG_CACHE_HOME" -type f 2>/dev/null)"
 '
