@@ -299,6 +299,35 @@ static int c_confpath(struct sval *v, const char *name, const struct site *s)
 			name, v->str);
 }
 
+/* The service user's home is made, chowned and, on purge, deleted: a
+ * system directory there would be a disaster. */
+static int c_home(struct sval *v, const char *name, const struct site *s)
+{
+	static const char *const system_dirs[] = {
+		"/", "/root", "/home", "/usr", "/etc", "/var", "/bin", "/sbin",
+		"/lib", "/lib64", "/boot", "/dev", "/proc", "/sys", "/run",
+		"/tmp", "/opt", "/srv", "/mnt", "/media", NULL,
+	};
+	size_t i, n;
+
+	if (c_path(v, name, s) < 0)
+		return -1;
+	n = strlen(v->str);
+	while (n > 1 && v->str[n - 1] == '/')
+		n--;
+	for (i = 0; system_dirs[i]; i++)
+		if (strlen(system_dirs[i]) == n &&
+		    !strncmp(v->str, system_dirs[i], n))
+			return error_at(&v->loc, "'%s' is '%s', a system "
+						 "directory; the service user "
+						 "needs a home of its own, e.g. "
+						 "/home/komodo or /var/lib/komodo",
+					name, v->str);
+	if (!v->str[0])
+		return error_at(&v->loc, "'%s' must not be empty", name);
+	return 0;
+}
+
 static int c_user(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
@@ -1069,6 +1098,7 @@ static const struct site_type types[] = {
 	{ "!id", c_id, 0 },
 	{ "!path", c_path, 0 },
 	{ "!confpath", c_confpath, 0 },
+	{ "!home", c_home, 0 },
 	{ "!user", c_user, 0 },
 	{ "!ip", c_ip, 0 },
 	{ "!cidrs", c_cidrs, 0 },

@@ -457,6 +457,14 @@ kp_purge() {
 	fi
 	if [ "$_del" = yes ] && kp_user_exists; then
 		_uid=$(kp_uid)
+		# never root, never a home that is a system directory
+		case "$_uid:$KP_HOME" in
+		0:* | *:/ | *:/root | *:/home | *:/usr | *:/usr/* | *:/etc | *:/etc/* | *:/var | *:/bin | *:/sbin | *:/lib*)
+			kp_warn "not deleting user '$KP_USER' (uid $_uid, home $KP_HOME): too dangerous; delete it yourself"
+			rm -rf "$KP_STATE"
+			return 0
+			;;
+		esac
 		if kp_systemd_running; then
 			loginctl disable-linger "$KP_USER" >/dev/null 2>&1 || true
 			systemctl stop "user@$_uid.service" >/dev/null 2>&1 || true
