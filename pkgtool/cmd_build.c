@@ -415,10 +415,7 @@ int cmd_build(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host", required_argument, NULL, 'H' },
-		{ "cache-dir", required_argument, NULL, 'C' },
-		{ "cacert", required_argument, NULL, 'A' },
-		{ "refresh", no_argument, NULL, 'R' },
-		{ "allow-unverified", no_argument, NULL, 'U' },
+		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fetch_opts fo = { 0 };
@@ -432,21 +429,11 @@ int cmd_build(int argc, char **argv)
 	int c, r = 1, made_out = 0;
 	int64_t mtime;
 
-	while ((c = getopt_long(argc, argv, "o:b:f:H:C:A:RU", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "o:b:f:H:" FETCH_SHORT_OPTIONS,
+				opts, NULL)) != -1) {
+		if (fetch_opts_parse(&fo, c, optarg))
+			continue;
 		switch (c) {
-		case 'C':
-			fo.cache_dir = optarg;
-			break;
-		case 'A':
-			fo.cacert = optarg;
-			break;
-		case 'R':
-			fo.refresh = 1;
-			break;
-		case 'U':
-			fo.allow_unverified = 1;
-			break;
 		case 'o':
 			outdir = optarg;
 			break;

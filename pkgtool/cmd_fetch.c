@@ -27,10 +27,7 @@ int cmd_fetch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "komodo-version", required_argument, NULL, 'V' },
-		{ "cache-dir", required_argument, NULL, 'C' },
-		{ "cacert", required_argument, NULL, 'A' },
-		{ "refresh", no_argument, NULL, 'R' },
-		{ "allow-unverified", no_argument, NULL, 'U' },
+		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fetch_opts fo = { 0 };
@@ -41,22 +38,13 @@ int cmd_fetch(int argc, char **argv)
 	size_t i;
 	int c, r = 1;
 
-	while ((c = getopt_long(argc, argv, "V:C:A:RU", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "V:" FETCH_SHORT_OPTIONS, opts,
+				NULL)) != -1) {
+		if (fetch_opts_parse(&fo, c, optarg))
+			continue;
 		switch (c) {
 		case 'V':
 			ver = optarg;
-			break;
-		case 'C':
-			fo.cache_dir = optarg;
-			break;
-		case 'A':
-			fo.cacert = optarg;
-			break;
-		case 'R':
-			fo.refresh = 1;
-			break;
-		case 'U':
-			fo.allow_unverified = 1;
 			break;
 		default:
 			error(FETCH_USAGE);

@@ -525,3 +525,22 @@ out:
 	buf_release(&url);
 	return r;
 }
+
+int fetch_opts_parse(struct fetch_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'C':
+		o->cache_dir = arg;
+		return 1;
+	case 'A':
+		o->cacert = arg;
+		return 1;
+	case 'R':
+		o->refresh = 1;
+		return 1;
+	case 'U':
+		o->allow_unverified = 1;
+		return 1;
+	}
+	return 0;
+}

@@ -37,6 +37,19 @@ struct fetch_opts {
 	int allow_unverified;	/* accept a binary nothing vouches for */
 };
 
+/* The options build and fetch share: their getopt_long() entries (for a
+ * file that includes <getopt.h>), short letters, and handler, which
+ * returns 1 when c was one of them. */
+/* clang-format off */
+#define FETCH_LONG_OPTIONS \
+	{ "cache-dir", required_argument, NULL, 'C' }, \
+	{ "cacert", required_argument, NULL, 'A' }, \
+	{ "refresh", no_argument, NULL, 'R' }, \
+	{ "allow-unverified", no_argument, NULL, 'U' }
+/* clang-format on */
+#define FETCH_SHORT_OPTIONS "C:A:RU"
+int fetch_opts_parse(struct fetch_opts *o, int c, const char *arg);
+
 /* Release asset name of arch (deb name: amd64/arm64) at version v. */
 void fetch_asset_name(const struct site *s, const struct version *v,
 		      const char *arch, struct buf *out);
