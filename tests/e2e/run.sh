@@ -239,20 +239,32 @@ user_active() {
 
 health() { # [passkey] -> prints the HTTP status
 	if [ -n "${1:-}" ]; then
-		x curl -sk -o /dev/null -w '%{http_code}' --max-time 5 -X POST \
-			-H 'content-type: application/json' -H "authorization: $1" \
-			-d '{"type":"GetHealth","params":{}}' "https://127.0.0.1:$PORT/"
+		set -- -H "authorization: $1"
 	else
-		x curl -sk -o /dev/null -w '%{http_code}' --max-time 5 -X POST \
-			-H 'content-type: application/json' \
-			-d '{"type":"GetHealth","params":{}}' "https://127.0.0.1:$PORT/"
+		set --
 	fi
+	x curl -sk -o /dev/null -w '%{http_code}' --max-time 5 -X POST \
+		-H 'content-type: application/json' "$@" \
+		-d '{"type":"GetHealth","params":{}}' "https://127.0.0.1:$PORT/"
 }
 
 running_version() {
 	x curl -sk --max-time 5 -X POST -H 'content-type: application/json' \
 		-H "authorization: $PASSKEY" -d '{"type":"GetVersion","params":{}}' \
 		"https://127.0.0.1:$PORT/"
+}
+
+check_running_version() { # label version: the agent answers GetVersion with it
+	i=0
+	while [ $i -lt 50 ] && ! running_version | grep -q "$2"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if running_version | grep -q "$2"; then
+		ok "$1"
+	else
+		notok "$1 (GetVersion: $(running_version))"
+	fi
 }
 
 wait_health() { # expected code

@@ -98,16 +98,7 @@ scenario_deb_user() {
 	uid1=$(x id -u komodo)
 	install_timed user dpkg -i --force-confold "$DEB_USER2"
 	check "3: packaged binary is the new one" sh -c '[ "$(periphery --version)" = "periphery 1.19.6" ]'
-	i=0
-	while [ $i -lt 50 ] && ! running_version | grep -q 1.19.6; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if running_version | grep -q '1.19.6'; then
-		ok "3: the running agent is the new binary (GetVersion)"
-	else
-		notok "3: the running agent is the new binary (GetVersion: $(running_version))"
-	fi
+	check_running_version "3: the running agent is the new binary" 1.19.6
 	check_wait "3: agent active after upgrade" usctl is-active --quiet periphery.service
 	check "3: locally edited config kept" grep -q '^# local edit' /etc/komodo/periphery.config.toml
 	check "3: data kept" test -e /home/komodo/.komodo/repos/data-kept
@@ -282,16 +273,7 @@ scenario_rpm() {
 	x sh -c 'echo "# local edit" >>/etc/komodo/periphery.config.toml && runuser -u komodo -- touch /home/komodo/.komodo/repos/data-kept'
 	install_timed user rpm -U --dbpath /var/lib/rpm "$RPM_USER2"
 	check "10 (3, rpm -U): packaged binary is the new one" sh -c '[ "$(periphery --version)" = "periphery 1.19.6" ]'
-	i=0
-	while [ $i -lt 50 ] && ! running_version | grep -q 1.19.6; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if running_version | grep -q '1.19.6'; then
-		ok "10 (3): the running agent is the new binary"
-	else
-		notok "10 (3): the running agent is the new binary (GetVersion: $(running_version))"
-	fi
+	check_running_version "10 (3): the running agent is the new binary" 1.19.6
 	check_wait "10 (3): agent active after rpm -U" usctl is-active --quiet periphery.service
 	check "10 (3): edited config kept, data kept" sh -c 'grep -q "^# local edit" /etc/komodo/periphery.config.toml && test -e /home/komodo/.komodo/repos/data-kept'
 	check "10 (3): linger still on" test -e /var/lib/systemd/linger/komodo
