@@ -49,9 +49,11 @@ cmd_start() {
 		die "container '$name' is already running"
 	fi
 	rm -f "$STATE/$name.pid" "$STATE/$name.leader"
-	# --register=no --keep-unit: no machined/D-Bus on the host
+	# --register=no --keep-unit: no machined/D-Bus on the host;
+	# --private-network: only a loopback of its own, so concurrent test
+	# runs never meet on a port and nothing inside reaches the network
 	setsid systemd-nspawn -q -D "$root" -M "$name" --boot --register=no \
-		--keep-unit --console=read-only "$@" \
+		--keep-unit --private-network --console=read-only "$@" \
 		>"$STATE/$name.console" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$STATE/$name.pid"
