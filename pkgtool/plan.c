@@ -406,6 +406,14 @@ int plan_pkg(const struct site *s, const struct version *v,
 			    : USER_UNIT_DIR "/" UNIT_NAME,
 		     0644, b.data, b.len);
 	buf_reset(&b);
+	render_unit_dropin(s, &b);
+	if (b.len) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/" UNIT_NAME ".d/" UNIT_DROPIN,
+			 sys ? SYSTEM_UNIT_DIR : USER_UNIT_DIR);
+		pkg_add_file(p, path.data, 0644, b.data, b.len);
+		buf_reset(&b);
+	}
 
 	render_sysusers(s, &b);
 	buf_reset(&path);

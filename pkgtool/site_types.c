@@ -1089,6 +1089,84 @@ static int c_compression(struct sval *v, const char *name,
 	return r;
 }
 
+/* ---- komodo_service_overrides (unit.c ships them as a drop-in) -------- */
+
+static int override_line(const struct sval *l, const char *name)
+{
+	const char *p = l->str;
+
+	if (l->type != SV_SCALAR)
+		return error_at(&l->loc, "'%s': each override is one "
+					 "'Directive=value' string, not %s",
+				name, shape(l));
+	if (l->secret)
+		return error_at(&l->loc, "'%s': the drop-in is world-readable "
+					 "(0644); a secret cannot go there (use "
+					 "komodo_extra_env)",
+				name);
+	if (has_control(p))
+		return error_at(&l->loc, "'%s': '%s' has a newline or control "
+					 "character; give one directive per "
+					 "list item",
+				name, p);
+	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+		goto bad;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	       (*p >= '0' && *p <= '9'))
+		p++;
+	if (*p == '=')
+		return 0;
+bad:
+	return error_at(&l->loc, "'%s': '%s' is not 'Directive=value' "
+				 "(e.g. 'ReadWritePaths=/srv/data')",
+			name, l->str);
+}
+
+static int override_list(const struct sval *v, const char *name)
+{
+	size_t i;
+	int r = 0;
+
+	if (v->type != SV_SEQ)
+		return error_at(&v->loc, "'%s' must be a list of "
+					 "'Directive=value' strings, not %s",
+				name, shape(v));
+	for (i = 0; i < v->n; i++)
+		if (override_line(v->items[i], name) < 0)
+			r = -1;
+	return r;
+}
+
+/* A list (for [Service]) or a map from Unit, Service or Install to lists. */
+static int c_unitoverrides(struct sval *v, const char *name,
+			   const struct site *s)
+{
+	static const char *const sections[] = { "Unit", "Service", "Install" };
+	size_t i, j;
+	int r = 0;
+
+	if (v->type == SV_NULL) {
+		v->type = SV_SEQ;
+		return 0;
+	}
+	if (v->type != SV_MAP)
+		return override_list(v, name);
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < ARRAY_SIZE(sections); j++)
+			if (!strcmp(v->keys[i], sections[j]))
+				break;
+		if (j == ARRAY_SIZE(sections))
+			r = error_at(&v->key_locs[i], "'%s': unknown section "
+						      "'%s' (Unit, Service or "
+						      "Install)",
+				     name, v->keys[i]);
+		else if (v->items[i]->type != SV_NULL &&
+			 override_list(v->items[i], name) < 0)
+			r = -1;
+	}
+	return r;
+}
+
 /* clang-format off */
 static const struct site_type types[] = {
 	{ "!str", c_str, 0 },
@@ -1130,6 +1208,7 @@ static const struct site_type types[] = {
 	{ "!formats", c_formats, 0 },
 	{ "!arches", c_arches, 0 },
 	{ "!compression", c_compression, 0 },
+	{ "!unitoverrides", c_unitoverrides, 0 },
 };
 /* clang-format on */
 
