@@ -129,7 +129,6 @@ static const char sandbox_common[] =
 	"ProtectHome=read-only\n"
 	"ProtectKernelTunables=yes\n"
 	"ProtectKernelModules=yes\n"
-	"ProtectKernelLogs=yes\n"
 	"ProtectControlGroups=yes\n"
 	"ProtectClock=yes\n"
 	"ProtectHostname=yes\n"
@@ -148,7 +147,8 @@ static const char sandbox_common[] =
  * CapabilityBoundingSet= and PrivateDevices= make the start fail with
  * 218/CAPABILITIES there. PrivateUsers= is what the namespacing options
  * above imply in a user manager anyway; written out, it is also scored. */
-static const char sandbox_system[] = "CapabilityBoundingSet=\n"
+static const char sandbox_system[] = "ProtectKernelLogs=yes\n"
+				     "CapabilityBoundingSet=\n"
 				     "AmbientCapabilities=\n"
 				     "PrivateDevices=yes\n"
 				     "DevicePolicy=closed\n"

@@ -352,6 +352,8 @@ for s in user sys; do
 done
 
 run_scenarios
+. "$TOP/tests/e2e/sandbox.sh"
+command -v run_sandbox_scenarios >/dev/null && run_sandbox_scenarios
 
 echo "# timings: image ${T_IMAGE} s, build ${T_BUILD} s, boots${T_BOOT} s"
 echo "# install -> agent active: user scope${T_ACTIVE_USER:- -} s; system scope${T_ACTIVE_SYS:- -} s"
