@@ -430,7 +430,7 @@ struct lookup_ctx {
 	const struct version *v;
 	struct sval *extra; /* map of render-time names */
 	int allow_secrets;
-	const char *refused; /* a secret the template asked for */
+	char refused[64]; /* a secret the template asked for */
 };
 
 static int any_secret(const struct sval *v)
@@ -453,7 +453,7 @@ static const struct sval *lookup(void *ctx, const char *name)
 	if (!e)
 		e = site_lookup(l->s, name);
 	if (e && !l->allow_secrets && any_secret(e)) {
-		l->refused = name;
+		snprintf(l->refused, sizeof(l->refused), "%s", name);
 		return NULL;
 	}
 	return e;
@@ -463,7 +463,7 @@ int render_template(const struct site *s, const struct version *v,
 		    const char *var, int allow_secrets, struct buf *out)
 {
 	struct lookup_ctx l = { s, v, sval_new(SV_MAP, NULL), allow_secrets,
-				NULL };
+				"" };
 	struct buf src = BUF_INIT;
 	const char *path = site_str(s, var);
 	struct sval *pk = merged_passkeys(s);
@@ -478,7 +478,7 @@ int render_template(const struct site *s, const struct version *v,
 		r = error_at(site_loc(s, var), "cannot read '%s'", path);
 	else
 		r = tmpl_expand(path, src.data, src.len, lookup, &l, out);
-	if (r < 0 && l.refused)
+	if (r < 0 && l.refused[0])
 		note_at(site_loc(s, var),
 			"'%s' holds a secret and this file is world-readable "
 			"(mode 0644; ExecStart= is visible in ps): put "
@@ -489,9 +489,44 @@ int render_template(const struct site *s, const struct version *v,
 	return r;
 }
 
+/* The config's digest sits in world-readable package databases (dpkg's
+ * conffile md5sums, rpm's file digests): a short passkey can be guessed
+ * offline from it. Said once per location, though every package renders. */
+static void warn_weak_passkeys(const struct site *s)
+{
+	static struct loc seen[32];
+	static size_t nseen;
+	struct sval *pk = merged_passkeys(s);
+	size_t i, j;
+
+	for (i = 0; i < pk->n; i++) {
+		const struct sval *k = pk->items[i];
+		int dup = 0;
+
+		if (strlen(k->str) >= 16)
+			continue;
+		for (j = 0; j < nseen && !dup; j++)
+			dup = seen[j].line == k->loc.line &&
+			      seen[j].col == k->loc.col && seen[j].file &&
+			      k->loc.file && !strcmp(seen[j].file, k->loc.file);
+		if (dup)
+			continue;
+		if (nseen < ARRAY_SIZE(seen))
+			seen[nseen++] = k->loc;
+		warning_at(&k->loc, "a passkey of %zu characters is weak: the "
+				    "package databases on the host show the "
+				    "config's digest to every user, so it can "
+				    "be guessed offline; use 16 or more (e.g. "
+				    "generate_server_passkey: true)",
+			   strlen(k->str));
+	}
+	sval_free(pk);
+}
+
 int render_config(const struct site *s, const struct version *v,
 		  struct buf *out)
 {
+	warn_weak_passkeys(s);
 	if (site_str(s, "komodo_config_file_template")[0])
 		return render_template(s, v, "komodo_config_file_template",
 				       1, out);
