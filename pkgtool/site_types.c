@@ -1105,10 +1105,10 @@ static int override_line(const struct sval *l, const char *name)
 					 "komodo_extra_env)",
 				name);
 	if (has_control(p))
-		return error_at(&l->loc, "'%s': '%s' has a newline or control "
-					 "character; give one directive per "
-					 "list item",
-				name, p);
+		return error_at(&l->loc, "'%s': this item has a newline or "
+					 "control character; give one directive "
+					 "per list item",
+				name);
 	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
 		goto bad;
 	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
