@@ -143,10 +143,13 @@ static const char sandbox_common[] =
 	"SystemCallFilter=@system-service\n"
 	"SystemCallErrorNumber=EPERM\n";
 
-/* A user manager has no capabilities to drop and no device cgroup to set:
- * CapabilityBoundingSet= and PrivateDevices= make the start fail with
- * 218/CAPABILITIES there. PrivateUsers= is what the namespacing options
- * above imply in a user manager anyway; written out, it is also scored. */
+/* A user manager holds no capabilities: CapabilityBoundingSet= and
+ * PrivateDevices= fail there with 218/CAPABILITIES on systemd 252 unless
+ * PrivateUsers=yes runs the service in its own user namespace first, and
+ * ProtectKernelLogs= fails with 226/NAMESPACE where /proc/kmsg is absent
+ * (containers). All measured by tests/e2e/sandbox.sh on 252 and 257. The
+ * user unit keeps to what starts even when a site sets PrivateUsers=no;
+ * PrivateUsers=yes is what its namespacing options imply there anyway. */
 static const char sandbox_system[] = "ProtectKernelLogs=yes\n"
 				     "CapabilityBoundingSet=\n"
 				     "AmbientCapabilities=\n"

@@ -39,13 +39,18 @@ static void result(struct sbuf *out, const char *name, int ok,
 		sbuf_addf(out, "fail %s: %s\n", name, why);
 }
 
+/* Also reports the mode a new file gets (0666 asked, as tools do), which
+ * is what the unit's UMask= leaves for containers reading bind mounts. */
 static void write_root(const struct pconf *c, struct sbuf *out)
 {
 	char *p = xasprintf("%s/.probe-write", c->root);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	int ok = fd >= 0 && write(fd, "x\n", 2) == 2;
+	struct stat st;
 
 	result(out, "write-root-directory", ok, strerror(errno));
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		sbuf_addf(out, "created-mode %03o\n", st.st_mode & 07777);
 	if (fd >= 0)
 		close(fd);
 	unlink(p);
