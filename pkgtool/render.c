@@ -494,25 +494,34 @@ int render_template(const struct site *s, const struct version *v,
  * offline from it. Said once per location, though every package renders. */
 static void warn_weak_passkeys(const struct site *s)
 {
-	static struct loc seen[32];
+	/* copies: the site (and its file name) is gone by the next host */
+	static struct {
+		char file[256];
+		unsigned line, col;
+	} seen[32];
 	static size_t nseen;
 	struct sval *pk = merged_passkeys(s);
 	size_t i, j;
 
 	for (i = 0; i < pk->n; i++) {
 		const struct sval *k = pk->items[i];
+		const char *file = k->loc.file ? k->loc.file : "";
 		int dup = 0;
 
 		if (strlen(k->str) >= 16)
 			continue;
 		for (j = 0; j < nseen && !dup; j++)
 			dup = seen[j].line == k->loc.line &&
-			      seen[j].col == k->loc.col && seen[j].file &&
-			      k->loc.file && !strcmp(seen[j].file, k->loc.file);
+			      seen[j].col == k->loc.col &&
+			      !strcmp(seen[j].file, file);
 		if (dup)
 			continue;
-		if (nseen < ARRAY_SIZE(seen))
-			seen[nseen++] = k->loc;
+		if (nseen < ARRAY_SIZE(seen)) {
+			snprintf(seen[nseen].file, sizeof(seen[nseen].file),
+				 "%s", file);
+			seen[nseen].line = k->loc.line;
+			seen[nseen++].col = k->loc.col;
+		}
 		warning_at(&k->loc, "a passkey of %zu characters is weak: the "
 				    "package databases on the host show the "
 				    "config's digest to every user, so it can "

@@ -58,6 +58,11 @@ test_expect_success 'a passkey shorter than 16 characters is warned about, once'
 	grep -q "^weak.yml:3:17: warning: a passkey of 15 characters is weak" err &&
 	test -f w/komodo-periphery_1.19.5-1_amd64.deb
 '
+test_expect_success 'a weak passkey shared by every host: one warning' '
+	printf "komodo_passkeys: [short1]\nhosts:\n  a: {}\n  b: {}\n" >hw.yml &&
+	"$PKGTOOL" check hw.yml 2>err && cat err &&
+	test "$(grep -c "^hw.yml:1:19: warning: a passkey of 6" err)" = 1
+'
 test_expect_success '16 characters or a generated passkey: no warning' '
 	printf "komodo_passkeys: [0123456789abcdef]\n" >strong.yml &&
 	"$PKGTOOL" render strong.yml >/dev/null 2>err && ! grep -q warning err &&
