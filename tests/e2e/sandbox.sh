@@ -22,7 +22,9 @@ sandbox_build() {
 	env_yaml="komodo_extra_env: [{name: FAKE_PROBE_SOCKET, value: /run/docker.sock}, {name: FAKE_PROBE_TCP, value: '127.0.0.1:$SBX_TCP'}, {name: FAKE_PROBE_RO, value: /etc/probe-w /usr/local/probe-w}]"
 	site sbx-user "komodo_service_scope: user" "$env_yaml"
 	site sbx-sys "komodo_service_scope: system" "$env_yaml"
-	for s in sbx-user sbx-sys; do
+	site sbx-ovr "komodo_service_scope: system" "$env_yaml" 'package_release: "2"' \
+		'komodo_service_overrides: {Service: ["ProtectHome=no", "ReadWritePaths=/srv/extra"]}'
+	for s in sbx-user sbx-sys sbx-ovr; do
 		"$PKGTOOL" -q build "$W/sites/$s.yml" --out "$W/pkgs/$s" --format deb \
 			--binary "$W/bin/periphery" >"$W/build-$s.log" 2>&1 ||
 			{ cat "$W/build-$s.log"; notok "sandbox: pkgtool build $s"; return 1; }
@@ -129,7 +131,20 @@ sandbox_scenario() { # user|system
 		score_check "sandbox system" "$unit" "$SBX_MAX_SYSTEM"
 	fi
 	sandbox_readback "$sc"
+	[ "$sc" = system ] && sandbox_overrides
 	halt
+}
+
+# komodo_service_overrides: the packaged drop-in relaxes/extends the unit
+sandbox_overrides() {
+	x mkdir -p /srv/extra
+	deb=$(cd "$W/pkgs/sbx-ovr" && ls ./*.deb | sed "s,^\./,/pkgs/sbx-ovr/,")
+	install_timed system dpkg -i "$deb" || return
+	check "sandbox overrides: the drop-in is installed and applied" sh -c \
+		'test -f /usr/lib/systemd/system/periphery.service.d/50-site-overrides.conf &&
+		[ "$(systemctl show -P ProtectHome periphery.service)" = no ] &&
+		systemctl show -P ReadWritePaths periphery.service | grep -q "/srv/extra"'
+	check_running_version "sandbox overrides: the agent runs with them" 1.19.5
 }
 
 # Why the user unit leaves out what the system unit has: each of those
