@@ -120,7 +120,8 @@ static int env_line(struct buf *out, const char *name, const struct site *s,
  * PrivateNetwork/IPAddressDeny (Core and registries), MemoryDenyWrite-
  * Execute (user commands may run JIT runtimes), ProtectProc=invisible and
  * ProcSubset=pid (stats and the process list read /proc), SystemCall-
- * Filter=~@privileged (git and tar call chown on their own files). */
+ * Filter=~@privileged (cp -p, rsync -a and tar -p in user commands chown
+ * their own files to keep the group). */
 static const char sandbox_common[] =
 	"NoNewPrivileges=yes\n"
 	"PrivateTmp=yes\n"
