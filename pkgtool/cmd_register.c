@@ -515,6 +515,20 @@ static void say_news(const struct target *t, const struct reg_opts *o,
 		       t->host ? t->host : "");
 }
 
+/* An outbound Periphery is found by the name it connects as: a server
+ * registered under another name never sees it. */
+static void check_connect_as(const struct target *t)
+{
+	const char *as = site_str(&t->s, "komodo_connect_as");
+
+	/* "$(hostname)" and the like are resolved on the host */
+	if (as[0] && !strchr(as, '$') && strcmp(as, t->name))
+		warning("%s: Periphery connects as '%s' ('komodo_connect_as'), "
+			"but the server is registered as '%s': set both to the "
+			"same name",
+			t->name, as, t->name);
+}
+
 static int register_one(struct core *c, struct target *t,
 			const struct reg_opts *o)
 {
@@ -539,6 +553,8 @@ static int register_one(struct core *c, struct target *t,
 		r = 0;
 		goto out;
 	}
+	if (outbound(&t->s))
+		check_connect_as(t);
 	/* find -> update, or create; a create that lost a race (409) looks
 	 * again and updates; a server deleted meanwhile is created. Twice at
 	 * most. */

@@ -129,6 +129,15 @@ test_expect_success 'outbound: an address in Core is cleared once, as Core does'
 	: >"$CORELOG" && "$PKGTOOL" register ob.yml >out &&
 	grep -qx "out-2: unchanged" out && test "$(fakecore_count "\"/write")" -eq 0
 '
+test_expect_success 'outbound: a connect_as other than the name is warned about' '
+	cat >>ob.yml <<-EOS &&
+	  out-3:
+	    komodo_core_address: wss://core.lan:9120
+	    komodo_connect_as: elsewhere
+	EOS
+	"$PKGTOOL" register ob.yml --host out-3 >out 2>err &&
+	grep -q "out-3: Periphery connects as .elsewhere. (.komodo_connect_as.), but the server is registered as .out-3." err
+'
 test_expect_success 'dry run: shows UpdateServerPublicKey, saves and writes nothing' '
 	cp v2.state.yml state.3 && : >"$CORELOG" &&
 	"$PKGTOOL" register v2.yml --host in-1 --rotate-keys --dry-run >out 2>err &&
