@@ -70,7 +70,9 @@ static void core_key(struct state *st, struct site *s, enum state_mode mode)
 	if (site_get(s, "komodo_core_public_key")->type != SV_NULL)
 		return; /* the site names its Core's keys */
 	if (!pin) {
-		if (mode != STATE_READ)
+		/* without a Core URL there is no register to pin with: the
+		 * site's komodo_core_public_key or Periphery's default */
+		if (mode != STATE_READ && url[0])
 			warning("%s%s%s: Komodo Core's public key is not pinned "
 				"yet, so Periphery %s; run 'pkgtool register' "
 				"(it pins the key from GetCoreInfo), or set "

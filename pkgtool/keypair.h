@@ -27,7 +27,8 @@
 /* Applies the v2 keys to s (nothing for v < 2). mode: STATE_READ never
  * makes a key (render), STATE_CREATE makes one when none is kept (build,
  * register), STATE_ROTATE always makes a new one (register
- * --rotate-keys). In STATE_CREATE a missing Core pin is warned about. */
+ * --rotate-keys). In STATE_CREATE a missing Core pin is warned about
+ * when the site names a Core (register could pin its key). */
 int keypair_apply(struct state *st, struct site *s, const struct version *v,
 		  enum state_mode mode);
 /* 1 when the private key of s is pkgtool's (made by keypair_apply). */
