@@ -144,6 +144,19 @@ test_expect_success 'dry run: shows UpdateServerPublicKey, saves and writes noth
 	grep -q "would send: POST $CORE/write {\"type\":\"UpdateServerPublicKey\",\"params\":{\"server\":\"[0-9a-f]*\",\"public_key\":\"MCowBQYDK2VuAyEA" out &&
 	cmp v2.state.yml state.3 && test "$(fakecore_count "\"/write")" -eq 0
 '
+test_expect_success 'hostile input: a damaged kept key, a Core key that is no key' '
+	cp v2.state.yml state.good &&
+	sed -i "s|^  \"in-1\": \"MC4C.*|  \"in-1\": \"MC4CAQAwBQYDK2VwBCIEIAAA\"|" v2.state.yml &&
+	test_must_fail "$PKGTOOL" register v2.yml --host in-1 >out 2>err &&
+	grep -q "^v2.state.yml:[0-9]*:[0-9]*: error: the private key of .in-1. is damaged; delete the entry and run register again" err &&
+	! grep -q MC4CAQAwBQYDK2VwBCIEIAAA err &&
+	cp state.good v2.state.yml &&
+	fakecore_ctl core_key "{\"public_key\": \"MCowBQYDK2VuAyEA\\u001b[31m\"}" && : >"$CORELOG" &&
+	test_must_fail "$PKGTOOL" register v2.yml --host in-1 >out 2>err &&
+	grep -q "GetCoreInfo gave a .public_key. that is no X25519 public key (base64 SPKI); is the URL that of a Komodo Core?" err &&
+	! grep -q "\[31m" err && test "$(fakecore_count "\"/write")" -eq 0 &&
+	cmp v2.state.yml state.good
+'
 test_expect_success 'a v1 Core still gets passkeys and no keys' '
 	fakecore_start v1 && fakecore_site v1.yml && cat >>v1.yml <<-EOS &&
 	enable_server_management: true
