@@ -19,6 +19,7 @@
 #include "deb.h"
 #include "digest.h"
 #include "fetch.h"
+#include "keypair.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
@@ -362,7 +363,8 @@ static int prepare(struct target *t, const char *path, const char *host,
 
 	if (site_load_host(&t->s, path, host) < 0 ||
 	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
-	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0)
+	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0 ||
+	    keypair_apply(st, &t->s, &t->v, STATE_CREATE) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
 		return error("output path '%s' is too long", outdir);

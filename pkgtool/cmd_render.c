@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "keypair.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
@@ -87,7 +88,8 @@ int cmd_render(int argc, char **argv)
 	if (site_load_host(&s, argv[optind], host) < 0 ||
 	    state_load(&st, argv[optind]) < 0 ||
 	    state_apply(&st, &s, STATE_READ) < 0 ||
-	    site_fixed_version(&s, ver, &v) < 0)
+	    site_fixed_version(&s, ver, &v) < 0 ||
+	    keypair_apply(&st, &s, &v, STATE_READ) < 0)
 		goto out;
 	if (!strcmp(what, "config"))
 		r = render_config(&s, &v, &b);

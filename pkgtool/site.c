@@ -1017,6 +1017,14 @@ void site_set_secret(struct site *s, const char *key, const char *value)
 	v->val->quoted = 1;
 }
 
+void site_set_value(struct site *s, const char *key, struct sval *v)
+{
+	struct site_var *sv = var(s, key);
+
+	sval_free(sv->val);
+	sv->val = v;
+}
+
 const struct sval *site_lookup(const struct site *s, const char *key)
 {
 	const struct site_var *v = find_var(s, key);

@@ -82,6 +82,9 @@ void site_set_vault_password_file(const char *path);
 int yaml_read_file(const char *path, struct sval **root);
 /* Sets a secret string variable (a generated passkey) after loading. */
 void site_set_secret(struct site *s, const char *key, const char *value);
+/* Replaces a variable's value after loading (keypair.c: the pinned Core
+ * key, key file overwrites); takes v, which must have the variable's shape. */
+void site_set_value(struct site *s, const char *key, struct sval *v);
 
 /* Looks up a map entry; NULL when absent. */
 const struct sval *sval_map_get(const struct sval *m, const char *key);

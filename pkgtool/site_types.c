@@ -206,6 +206,86 @@ static int c_str(struct sval *v, const char *name, const struct site *s)
 	return 0;
 }
 
+/* Length of the white space character (Rust's char::is_whitespace, which
+ * Core's trim() uses) that ends at e, or 0. */
+static size_t white_before(const char *b, const char *e)
+{
+	static const char *const wide[] = {
+		"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80",
+	};
+	size_t i, n;
+
+	if (e > b && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r')))
+		return 1;
+	if (e - b >= 3 && !memcmp(e - 3, "\xe2\x80", 2) &&
+	    (unsigned char)e[-1] >= 0x80 && (unsigned char)e[-1] <= 0x8a)
+		return 3; /* U+2000..U+200A */
+	for (i = 0; i < ARRAY_SIZE(wide); i++) {
+		n = strlen(wide[i]);
+		if ((size_t)(e - b) >= n && !memcmp(e - n, wide[i], n))
+			return n;
+	}
+	return 0;
+}
+
+static size_t white_at(const char *p, const char *e)
+{
+	size_t n;
+
+	/* a character is white at p when it is white ending at p + its
+	 * length; its length is 1 to 3 here */
+	for (n = 1; n <= 3 && p + n <= e; n++)
+		if (white_before(p, p + n) == n)
+			return n;
+	return 0;
+}
+
+/* A server name as Komodo Core stores it (to_general_name: trimmed,
+ * newlines turned into '_'); names that are valid ObjectIds are refused
+ * by Core's CreateServer, and in ListServers they select by id. */
+static int c_servername(struct sval *v, const char *name, const struct site *s)
+{
+	const char *b, *e;
+	struct buf t = BUF_INIT;
+	size_t i, n, hex = 0;
+	int r = 0;
+
+	if (want_scalar(v, name, "a string") < 0)
+		return -1;
+	b = v->str;
+	e = b + strlen(b);
+	while (b < e && (n = white_at(b, e)) > 0)
+		b += n;
+	while (e > b && (n = white_before(b, e)) > 0)
+		e -= n;
+	for (i = 0; b + i < e; i++) {
+		buf_addch(&t, b[i] == '\n' ? '_' : b[i]);
+		hex += isxdigit((unsigned char)b[i]) != 0;
+	}
+	if (!t.len && v->str[0])
+		r = error_at(&v->loc, "'%s' is only white space; Komodo Core "
+				      "trims names, so give the server a name",
+			     name);
+	else if (t.len == 24 && hex == 24 && !site_is_set(s, name) && s->host)
+		/* the default is the host name: point at the host */
+		r = error("%s: host '%s': its name is the default server_name, "
+			  "and 24 hex digits are a Komodo id (ObjectId), which "
+			  "Core refuses as a name; set another server_name in "
+			  "the host's entry, e.g. 'server-%s'",
+			  s->path, s->host, t.data);
+	else if (t.len == 24 && hex == 24)
+		r = error_at(&v->loc, "'%s' is '%s': 24 hex digits are a "
+				      "Komodo id (ObjectId), which Core refuses "
+				      "as a name; use another name, e.g. "
+				      "'server-%s'",
+			     name, t.data, t.data);
+	else
+		sval_set_str(v, t.data);
+	buf_release(&t);
+	return r;
+}
+
 static int c_secret(struct sval *v, const char *name, const struct site *s)
 {
 	if (want_scalar(v, name, "a string") < 0)
@@ -1170,6 +1250,7 @@ static int c_unitoverrides(struct sval *v, const char *name,
 /* clang-format off */
 static const struct site_type types[] = {
 	{ "!str", c_str, 0 },
+	{ "!servername", c_servername, 0 },
 	{ "!secret", c_secret, 1 },
 	{ "!bool", c_bool, 0 },
 	{ "!port", c_port, 0 },

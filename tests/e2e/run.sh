@@ -336,6 +336,7 @@ RPM_USER2=$(cd "$W/pkgs/user2" && ls ./*.rpm | sed 's,^\./,/pkgs/user2/,')
 RPM_SYS=$(cd "$W/pkgs/sys" && ls ./*.rpm | sed 's,^\./,/pkgs/sys/,')
 
 . "$TOP/tests/e2e/scenarios.sh"
+. "$TOP/tests/e2e/v2.sh"
 
 # ---- 12 (static half): lintian on the built packages ------------------------
 for s in user sys; do
@@ -354,6 +355,7 @@ done
 run_scenarios
 . "$TOP/tests/e2e/sandbox.sh"
 command -v run_sandbox_scenarios >/dev/null && run_sandbox_scenarios
+run_v2_scenarios
 
 echo "# timings: image ${T_IMAGE} s, build ${T_BUILD} s, boots${T_BOOT} s"
 echo "# install -> agent active: user scope${T_ACTIVE_USER:- -} s; system scope${T_ACTIVE_SYS:- -} s"
