@@ -284,6 +284,8 @@ static int dl_reset(void *ctx)
 {
 	struct dl *d = ctx;
 
+	/* a retry starts over: hash only the bytes that end up in the file */
+	sha256_release(&d->sha);
 	sha256_init(&d->sha);
 	if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
 		return error("cannot truncate '%s': %s", d->path,
@@ -340,7 +342,7 @@ static int download(const char *url, const char *asset, const char *dir,
 	struct buf tmp = BUF_INIT, shown = BUF_INIT;
 	uint8_t raw[SHA256_DIGEST_LEN];
 	struct http_sink sink;
-	struct dl d;
+	struct dl d = { .fd = -1 };
 	int r = -1;
 
 	buf_addf(&tmp, "%s/.%s.XXXXXX", dir, asset);
@@ -387,6 +389,7 @@ fail:
 done:
 	unguard_tmp(old);
 out:
+	sha256_release(&d.sha);
 	buf_release(&tmp);
 	buf_release(&shown);
 	return r;
