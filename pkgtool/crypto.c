@@ -51,8 +51,8 @@ struct crypto_hash {
  * up in the provider for every file hashed. Never freed (process-wide). */
 static const EVP_MD *md_get(enum crypto_md md)
 {
-	static EVP_MD *cache[2];
-	static const char *const names[2] = { "MD5", "SHA2-256" };
+	static EVP_MD *cache[3];
+	static const char *const names[3] = { "MD5", "SHA1", "SHA2-256" };
 
 	if ((unsigned)md >= ARRAY_SIZE(cache))
 		BUG("bad digest %d", (int)md);
@@ -68,7 +68,7 @@ static const EVP_MD *md_get(enum crypto_md md)
 
 size_t crypto_hash_size(enum crypto_md md)
 {
-	return md == CRYPTO_MD5 ? 16 : 32;
+	return md == CRYPTO_MD5 ? 16 : md == CRYPTO_SHA1 ? 20 : 32;
 }
 
 struct crypto_hash *crypto_hash_new(enum crypto_md md)
@@ -100,6 +100,23 @@ void crypto_hash_final(struct crypto_hash *h, uint8_t *out)
 		die("cannot finish a digest");
 	}
 	crypto_hash_free(h);
+}
+
+void crypto_hash_final_hex(struct crypto_hash *h, enum crypto_md md,
+			   char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[EVP_MAX_MD_SIZE];
+	size_t i, n = crypto_hash_size(md);
+
+	if ((size_t)EVP_MD_CTX_get_size(h->ctx) != n)
+		BUG("digest %d is not %zu bytes", (int)md, n);
+	crypto_hash_final(h, d);
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 0xf];
+	}
+	out[2 * n] = '\0';
 }
 
 void crypto_hash_free(struct crypto_hash *h)

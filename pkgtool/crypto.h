@@ -17,7 +17,7 @@ int crypto_memeq(const void *a, const void *b, size_t n);
  * (OPENSSL_cleanse): for key material and plaintext before it is freed. */
 void crypto_wipe(void *p, size_t n);
 
-/* ---- digests (SHA-256, MD5) ------------------------------------------------
+/* ---- digests (SHA-256; MD5 and SHA-1 where a format wants them) ------------------------------------------------
  *
  * A streaming hash: crypto_hash_new(), crypto_hash_update() any number of
  * times with any split of the input, crypto_hash_final() writes the raw
@@ -30,7 +30,8 @@ void crypto_wipe(void *p, size_t n);
  * digest.h is the typed face of this section for the rest of the tool.
  */
 enum crypto_md {
-	CRYPTO_MD5,	/* dpkg's md5sums only: corruption, not attackers */
+	CRYPTO_MD5,	/* dpkg's md5sums, rpm's legacy header digest */
+	CRYPTO_SHA1,	/* rpm's legacy header digest only */
 	CRYPTO_SHA256,
 };
 
@@ -42,6 +43,10 @@ void crypto_hash_final(struct crypto_hash *h, uint8_t *out);
 void crypto_hash_free(struct crypto_hash *h);
 /* Digest length in bytes of md. */
 size_t crypto_hash_size(enum crypto_md md);
+/* Finishes h (freed) into lowercase hex: 2 * crypto_hash_size() digits
+ * and a NUL at out. */
+void crypto_hash_final_hex(struct crypto_hash *h, enum crypto_md md,
+			   char *out);
 
 /* ---- ciphers/KDF (Ansible Vault) -------------------------------------------
  *

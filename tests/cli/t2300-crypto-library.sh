@@ -14,6 +14,11 @@ test_expect_success 'pkgtool links the libcrypto primitives it uses' '
 		grep -qx "$s" syms || { echo "missing import: $s"; exit 1; }
 	done
 '
+test_expect_success 'rpm digests come from libcrypto too, not librpm (libgcrypt)' '
+	nm -D --undefined-only "$PKGTOOL" >undef &&
+	! grep -E " (rpmDigestInit|rpmDigestUpdate|rpmDigestFinal)(@|$)" undef &&
+	! grep -n "rpmDigest[A-Z][a-z]*(" "$TOP"/pkgtool/*.c
+'
 test_expect_success 'no hand-written MD5, SHA-256 or AES in the sources' '
 	# MD5 T[1] and IV, SHA-256 K[0] and H0, AES rcon-by-xtime and S-box
 	# affine constant: any own implementation has one of these
