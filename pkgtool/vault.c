@@ -158,94 +158,101 @@ static int unhex_body(const char *text, const char *body, const char *end,
 	return 0;
 }
 
+/* The decoded body, split: hex(salt) "\n" hex(hmac) "\n" hex(ct). */
+struct fields {
+	uint8_t *salt, *ct; /* malloc'd */
+	size_t saltlen, ctlen, ctcap;
+	uint8_t want[HMAC_LEN];
+};
+
+static int split_fields(const uint8_t *raw, size_t rawlen, const char *what,
+			struct fields *f)
+{
+	const uint8_t *nl1, *nl2;
+	long n;
+
+	nl1 = memchr(raw, '\n', rawlen);
+	nl2 = nl1 ? memchr(nl1 + 1, '\n', rawlen - (size_t)(nl1 + 1 - raw))
+		  : NULL;
+	if (!nl2)
+		return error("%s: malformed vault data: want salt, HMAC and "
+			     "ciphertext separated by newlines",
+			     what);
+	f->salt = xmalloc(rawlen / 2 + 1);
+	n = unhex(raw, (size_t)(nl1 - raw), f->salt);
+	if (n <= 0)
+		return error("%s: malformed vault data: bad salt", what);
+	f->saltlen = (size_t)n;
+	if ((size_t)(nl2 - nl1 - 1) != 2 * sizeof(f->want) ||
+	    unhex(nl1 + 1, 2 * sizeof(f->want), f->want) < 0)
+		return error("%s: malformed vault data: bad HMAC", what);
+	f->ctcap = rawlen / 2 + 1;
+	f->ct = xmalloc(f->ctcap);
+	n = unhex(nl2 + 1, rawlen - (size_t)(nl2 + 1 - raw), f->ct);
+	/* CTR keeps the length, and the padded plaintext is whole blocks. */
+	if (n <= 0 || n % AES_BLOCK_LEN)
+		return error("%s: malformed vault data: bad ciphertext", what);
+	f->ctlen = (size_t)n;
+	return 0;
+}
+
 int vault_decrypt(const char *text, size_t len, const char *password,
 		  size_t pwlen, const char *what, struct buf *out)
 {
-	uint8_t *raw = NULL, *salt = NULL, *ct = NULL, *nl1, *nl2;
-	uint8_t dk[2 * AES_KEY_LEN + AES_BLOCK_LEN];
-	uint8_t mac[HMAC_LEN], want[HMAC_LEN];
+	struct fields f = { 0 };
+	uint8_t *raw = NULL, *ct;
+	uint8_t dk[2 * AES_KEY_LEN + AES_BLOCK_LEN], mac[HMAC_LEN];
 	uint8_t *key1 = dk, *key2 = dk + AES_KEY_LEN;
 	uint8_t *iv = key2 + AES_KEY_LEN;
-	size_t rawlen = 0, ctcap = 0, ctlen = 0, pad, i;
-	long saltlen, n;
+	size_t rawlen = 0, pad, i;
 	const char *body;
 	int bad, r = -1;
 
 	if (parse_header(text, len, what, &body) < 0)
 		return -1;
 	raw = xmalloc((size_t)(text + len - body) / 2 + 1);
-	if (unhex_body(text, body, text + len, what, raw, &rawlen) < 0)
+	if (unhex_body(text, body, text + len, what, raw, &rawlen) < 0 ||
+	    split_fields(raw, rawlen, what, &f) < 0)
 		goto out;
-
-	/* The decoded body is hex(salt) "\n" hex(hmac) "\n" hex(ct). */
-	nl1 = memchr(raw, '\n', rawlen);
-	nl2 = nl1 ? memchr(nl1 + 1, '\n', rawlen - (size_t)(nl1 + 1 - raw))
-		  : NULL;
-	if (!nl2) {
-		error("%s: malformed vault data: want salt, HMAC and "
-		      "ciphertext separated by newlines",
-		      what);
-		goto out;
-	}
-	salt = xmalloc(rawlen / 2 + 1);
-	saltlen = unhex(raw, (size_t)(nl1 - raw), salt);
-	if (saltlen <= 0) {
-		error("%s: malformed vault data: bad salt", what);
-		goto out;
-	}
-	if ((size_t)(nl2 - nl1 - 1) != 2 * sizeof(want) ||
-	    unhex(nl1 + 1, 2 * sizeof(want), want) < 0) {
-		error("%s: malformed vault data: bad HMAC", what);
-		goto out;
-	}
-	ctcap = rawlen / 2 + 1;
-	ct = xmalloc(ctcap);
-	n = unhex(nl2 + 1, rawlen - (size_t)(nl2 + 1 - raw), ct);
-	/* CTR keeps the length, and the padded plaintext is whole blocks. */
-	if (n <= 0 || n % AES_BLOCK_LEN) {
-		error("%s: malformed vault data: bad ciphertext", what);
-		goto out;
-	}
-	ctlen = (size_t)n;
-
 	if (!pwlen) {
 		error("%s: empty vault password", what);
 		goto out;
 	}
-	if (crypto_pbkdf2_sha256(password, pwlen, salt, (size_t)saltlen,
+	if (crypto_pbkdf2_sha256(password, pwlen, f.salt, f.saltlen,
 				 PBKDF2_ROUNDS, dk, sizeof(dk)) < 0)
 		goto out;
 	/* Encrypt-then-MAC: authenticate before decrypting anything, and
 	 * in constant time, so a forger learns nothing from how many
 	 * leading bytes of a guessed HMAC were right. */
-	if (crypto_hmac_sha256(key2, AES_KEY_LEN, ct, ctlen, mac) < 0)
+	ct = f.ct;
+	if (crypto_hmac_sha256(key2, AES_KEY_LEN, ct, f.ctlen, mac) < 0)
 		goto out;
-	if (!crypto_memeq(mac, want, sizeof(mac))) {
+	if (!crypto_memeq(mac, f.want, sizeof(mac))) {
 		error("%s: cannot decrypt vault data: wrong password or "
 		      "corrupted data (HMAC mismatch)",
 		      what);
 		goto out;
 	}
-	if (crypto_aes256_ctr(key1, iv, ct, ct, ctlen) < 0)
+	if (crypto_aes256_ctr(key1, iv, ct, ct, f.ctlen) < 0)
 		goto out;
 
 	/* PKCS#7; with a good HMAC a bad pad means a broken encrypter. */
-	pad = ct[ctlen - 1];
+	pad = ct[f.ctlen - 1];
 	bad = !pad || pad > AES_BLOCK_LEN;
 	for (i = 1; !bad && i <= pad; i++)
-		bad = ct[ctlen - i] != pad;
+		bad = ct[f.ctlen - i] != pad;
 	if (bad) {
 		error("%s: cannot decrypt vault data: bad padding", what);
 		goto out;
 	}
-	buf_add(out, ct, ctlen - pad);
+	buf_add(out, ct, f.ctlen - pad);
 	r = 0;
 out:
 	crypto_wipe(dk, sizeof(dk));
 	crypto_wipe(mac, sizeof(mac));
-	crypto_wipe(ct, ctcap);
+	crypto_wipe(f.ct, f.ctcap);
 	free(raw);
-	free(salt);
-	free(ct);
+	free(f.salt);
+	free(f.ct);
 	return r;
 }
