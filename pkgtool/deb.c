@@ -364,8 +364,8 @@ static int add_payload_file(struct deb_writer *w, struct archive *a,
 	struct md5_ctx md5;
 	uint8_t d[MD5_DIGEST_LEN];
 	char hex[MD5_HEX_SIZE];
+	int r;
 
-	md5_init(&md5);
 	switch (f->type) {
 	case PKG_DIR:
 		return add_dir(w, a, w->data_name, name, f->mode);
@@ -376,27 +376,27 @@ static int add_payload_file(struct deb_writer *w, struct archive *a,
 		archive_entry_set_symlink(w->entry, f->target);
 		return add_header(w, a, w->data_name);
 	case PKG_REG:
-		if (f->src) {
-			if (add_src(w, a, name, f, &md5))
-				return -1;
-		} else {
-			md5_update(&md5, f->content.data, f->content.len);
-			if (add_mem(w, a, w->data_name, name, f->mode,
-				    f->content.data, f->content.len))
-				return -1;
-		}
 		break;
 	default:
 		BUG("bad file type %d", (int)f->type);
 	}
+	md5_init(&md5);
+	if (f->src) {
+		r = add_src(w, a, name, f, &md5);
+	} else {
+		md5_update(&md5, f->content.data, f->content.len);
+		r = add_mem(w, a, w->data_name, name, f->mode, f->content.data,
+			    f->content.len);
+	}
 	/* dh_md5sums leaves conffiles out: dpkg tracks their hashes in its
 	 * conffiles database instead. */
-	if (!(f->flags & PKG_CONFIG)) {
+	if (!r && !(f->flags & PKG_CONFIG)) {
 		md5_final(&md5, d);
 		digest_hex(d, sizeof(d), hex);
 		buf_addf(&w->md5sums, "%s  %s\n", hex, f->path + 1);
 	}
-	return 0;
+	md5_release(&md5);
+	return r ? -1 : 0;
 }
 
 /*

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,89 +85,155 @@ static const char *pinned_sha(const struct site *s, const char *arch)
 	return p->type == SV_SCALAR && p->str ? p->str : "";
 }
 
-/* ---- the .verified file next to a cached asset ---------------------------- */
+/* ---- the cache directories: ours alone ----------------------------------- */
 
-struct verified {
-	char sha[SHA256_HEX_SIZE];
-	char how[64];	/* "github-digest", "pinned", "unverified" */
-};
+/* Whoever can write the cache chooses the agent binary shipped, as root,
+ * in every package we build: like ssh's StrictModes, a directory that is
+ * not the user's alone is refused, not used. */
+#define CACHE_WHY "whoever can write it chooses the agent binary in your packages"
 
-static int verified_read(const char *path, struct verified *vf)
+static void who(uid_t uid, char *out, size_t n)
+{
+	const struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(out, n, "uid %u (%s)", (unsigned)uid, pw->pw_name);
+	else
+		snprintf(out, n, "uid %u", (unsigned)uid);
+}
+
+/* Checks the open directory, not its name. The cache root may be a
+ * symlink (a cache on another disk); below it pkgtool made every
+ * directory itself, so a link there is refused (nofollow). */
+static int cache_dir_check(const char *dir, int nofollow)
+{
+	char owner[96], me[96];
+	struct stat st;
+	int fd, r = -1;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+			       (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return error("refusing cache directory '%s': not a directory "
+			     "(a symbolic link?), and " CACHE_WHY ". Fix: "
+			     "delete it; pkgtool makes it again",
+			     dir);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error("cannot open cache directory '%s': %s", dir,
+		      strerror(errno));
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		who(st.st_uid, owner, sizeof(owner));
+		who(geteuid(), me, sizeof(me));
+		error("refusing cache directory '%s': owned by %s, not by "
+		      "you, %s, and " CACHE_WHY ". Fix: delete it, or pass "
+		      "--cache-dir with a directory of your own",
+		      dir, owner, me);
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		error("refusing cache directory '%s': mode %04o lets others "
+		      "write it, and " CACHE_WHY ". Fix: chmod 700 '%s' "
+		      "(pkgtool makes it 0700), or delete it",
+		      dir, (unsigned)(st.st_mode & 07777), dir);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* mkdir -p, 0700 for every directory it makes (as XDG asks of
+ * $XDG_CACHE_HOME), so a new cache is private from the start. */
+static int cache_mkdir(const char *path)
 {
 	struct buf b = BUF_INIT;
-	char *line, *save = NULL;
+	char *p;
+	int r = 0;
+
+	buf_addstr(&b, path);
+	for (p = b.data + 1; r == 0; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(b.data, 0700) < 0 && errno != EEXIST)
+			r = error("cannot create '%s': %s", b.data,
+				  strerror(errno));
+		*p = c;
+		if (!c)
+			break;
+	}
+	buf_release(&b);
+	return r;
+}
+
+/* Makes {cache}/periphery/v{version} and checks it and every directory
+ * above it up to the cache root. */
+static int cache_prepare(const char *cache, const char *dir)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
 	int r = -1;
 
-	memset(vf, 0, sizeof(*vf));
-	if (buf_read_file(&b, path) < 0)
+	if (cache_mkdir(dir) < 0 || cache_dir_check(cache, 0) < 0)
 		goto out;
-	for (line = strtok_r(b.data, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (starts_with(line, "sha256 ") && strlen(line + 7) == 64)
-			memcpy(vf->sha, line + 7, 65);
-		else if (starts_with(line, "verified ") &&
-			 strlen(line + 9) < sizeof(vf->how))
-			memcpy(vf->how, line + 9, strlen(line + 9) + 1);
+	for (p = dir + strlen(cache); (p = strchr(p + 1, '/')) != NULL;) {
+		buf_reset(&b);
+		buf_add(&b, dir, (size_t)(p - dir));
+		if (cache_dir_check(b.data, 1) < 0)
+			goto out;
 	}
-	if (vf->sha[0] && vf->how[0])
-		r = 0;
+	r = cache_dir_check(dir, 1);
 out:
 	buf_release(&b);
 	return r;
 }
 
-/* The note beside a cached asset: how and against what it was verified. */
-static int verified_write(const char *path, const struct verified *vf,
-			  const char *url)
+/* The sha256 of the cached asset: 1 when there is one, 0 when there is
+ * none or it is not a plain file (then it is downloaded again). Hashed
+ * from one no-follow descriptor. */
+static int cached_sha(const char *file, char sha[SHA256_HEX_SIZE])
 {
-	struct buf text = BUF_INIT, shown = BUF_INIT;
-	int r;
+	struct stat st;
+	int fd, r = 0;
 
-	http_redact(url, &shown);
-	buf_addf(&text, "sha256 %s\nverified %s\nurl %s\n", vf->sha, vf->how,
-		 shown.data);
-	r = fs_write_atomic(path, text.data, text.len, 0644);
-	buf_release(&text);
-	buf_release(&shown);
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		r = digest_fd_sha256(fd, file, sha) < 0 ? -1 : 1;
+	close(fd);
 	return r;
 }
 
-/* 1 when the cached file can be used as it is: it hashes to what its
- * .verified file says, that matches a pin, and it was verified (or the
- * user accepts unverified files). Never an error: anything odd means
- * "download again". */
-static int cache_usable(const char *file, const char *vfile, const char *pin,
-			const struct fetch_opts *o, char sha[SHA256_HEX_SIZE])
+/*
+ * The {asset}.verified note: what the file hashed to, how it was verified
+ * and where it came from. A hint for people only: it sits in the same
+ * directory as the binary, so whoever could forge the binary could forge
+ * the note; the cached bytes are always checked against the pin or the
+ * release digest instead. Rewritten only when it would change.
+ */
+static int note_write(const char *path, const char *sha, const char *how,
+		      const char *url)
 {
-	struct verified vf;
-	struct stat st;
+	struct buf text = BUF_INIT, shown = BUF_INIT, old = BUF_INIT;
+	int r = 0;
 
-	if (stat(file, &st) < 0 || verified_read(vfile, &vf) < 0)
-		return 0;
-	if (!strcmp(vf.how, "unverified") && !pin[0] && !o->allow_unverified) {
-		info("cached '%s' was never verified; downloading it again",
-		     file);
-		return 0;
-	}
-	if (pin[0] && strcmp(pin, vf.sha)) {
-		info("cached '%s' is not the pinned komodo_binary_sha256; "
-		     "downloading again",
-		     file);
-		return 0;
-	}
-	if (digest_file_sha256(file, sha) < 0)
-		return 0;
-	if (strcmp(sha, vf.sha)) {
-		warning("cached '%s' changed since it was verified; "
-			"downloading it again",
-			file);
-		return 0;
-	}
-	if (!strcmp(vf.how, "unverified"))
-		warning("using '%s', which NOTHING VERIFIED (sha256 %s): "
-			"--allow-unverified",
-			file, sha);
-	return 1;
+	http_redact(url, &shown);
+	buf_addf(&text, "sha256 %s\nverified %s\nurl %s\n", sha, how,
+		 shown.data);
+	if (buf_read_file(&old, path) < 0 || old.len != text.len ||
+	    memcmp(old.data, text.data, text.len))
+		r = fs_write_atomic(path, text.data, text.len, 0644);
+	buf_release(&text);
+	buf_release(&shown);
+	buf_release(&old);
+	return r;
 }
 
 /* ---- the expected digest --------------------------------------------------- */
@@ -284,6 +351,8 @@ static int dl_reset(void *ctx)
 {
 	struct dl *d = ctx;
 
+	/* a retry starts over: hash only the bytes that end up in the file */
+	sha256_release(&d->sha);
 	sha256_init(&d->sha);
 	if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
 		return error("cannot truncate '%s': %s", d->path,
@@ -340,7 +409,7 @@ static int download(const char *url, const char *asset, const char *dir,
 	struct buf tmp = BUF_INIT, shown = BUF_INIT;
 	uint8_t raw[SHA256_DIGEST_LEN];
 	struct http_sink sink;
-	struct dl d;
+	struct dl d = { .fd = -1 };
 	int r = -1;
 
 	buf_addf(&tmp, "%s/.%s.XXXXXX", dir, asset);
@@ -387,6 +456,7 @@ fail:
 done:
 	unguard_tmp(old);
 out:
+	sha256_release(&d.sha);
 	buf_release(&tmp);
 	buf_release(&shown);
 	return r;
@@ -414,19 +484,18 @@ static int lock_dir(const char *dir)
 	return fd;
 }
 
-/* The GitHub digest; with --allow-unverified a failed lookup is only a
- * warning (its reason kept), since the user chose to go on without one. */
-static int digest_or_warn(const struct site *s, const struct version *v,
-			  const char *asset, const struct fetch_opts *o,
-			  char expect[SHA256_HEX_SIZE])
+/* github_digest() with its messages held back: on failure all but the
+ * last line go out as they are and the last (the error) lands in why, so
+ * the caller can say what it means in one line. */
+static int digest_lookup(const struct site *s, const struct version *v,
+			 const char *asset, const struct fetch_opts *o,
+			 char expect[SHA256_HEX_SIZE], struct buf *why)
 {
 	FILE *saved = diag_get_stream(), *mem;
-	char *text = NULL;
+	char *text = NULL, *last;
 	size_t n = 0;
 	int r;
 
-	if (!o->allow_unverified)
-		return github_digest(s, v, asset, o->cacert, expect);
 	mem = open_memstream(&text, &n);
 	if (!mem)
 		die("out of memory");
@@ -434,19 +503,88 @@ static int digest_or_warn(const struct site *s, const struct version *v,
 	r = github_digest(s, v, asset, o->cacert, expect);
 	diag_set_stream(saved);
 	fclose(mem);
-	if (r < 0) {
-		const char *why = text;
-
-		if (starts_with(why, "pkgtool: error: "))
-			why += strlen("pkgtool: error: ");
-		n = strlen(why);
-		while (n && why[n - 1] == '\n')
-			n--;
-		expect[0] = '\0';
-		warning("%.*s (going on without a digest: --allow-unverified)",
-			(int)n, why);
+	if (r == 0) {
+		/* nothing to reword: progress and -v lines go out as they are */
+		fputs(text, saved ? saved : stderr);
+		free(text);
+		return 0;
 	}
+	while (n && text[n - 1] == '\n')
+		text[--n] = '\0';
+	last = strrchr(text, '\n');
+	if (last) {
+		*last++ = '\0';
+		fprintf(saved ? saved : stderr, "%s\n", text);
+	} else {
+		last = text;
+	}
+	if (starts_with(last, "pkgtool: error: "))
+		last += strlen("pkgtool: error: ");
+	buf_addstr(why, last);
 	free(text);
+	return r;
+}
+
+/*
+ * What the asset must hash to: the pin, else GitHub's release digest.
+ * "" only with --allow-unverified. cached names a cached copy that can
+ * only be trusted through that digest (for the message when there is
+ * none).
+ */
+static int expected_sha(const struct site *s, const struct version *v,
+			const char *asset, const char *pin, const char *cached,
+			const struct fetch_opts *o, char expect[SHA256_HEX_SIZE],
+			const char **src)
+{
+	struct buf why = BUF_INIT;
+	int r = 0;
+
+	if (pin[0]) {
+		memcpy(expect, pin, SHA256_HEX_SIZE);
+		*src = "komodo_binary_sha256";
+		return 0;
+	}
+	*src = "the GitHub release digest";
+	if (digest_lookup(s, v, asset, o, expect, &why) < 0) {
+		expect[0] = '\0';
+		if (o->allow_unverified)
+			warning("%s (going on without a digest: "
+				"--allow-unverified)",
+				why.data);
+		else if (cached)
+			r = error("%s; without the release digest the cached "
+				  "'%s' cannot be trusted: to build offline, "
+				  "pin 'komodo_binary_sha256' (pkgtool fetch "
+				  "prints it where the network is)",
+				  why.data, cached);
+		else
+			r = error("%s", why.data);
+	} else if (!expect[0] && !o->allow_unverified) {
+		r = error("nothing to verify '%s' v%s against: the GitHub "
+			  "release has no digest for it; pin "
+			  "'komodo_binary_sha256' or pass --allow-unverified",
+			  asset, v->text);
+	}
+	buf_release(&why);
+	return r;
+}
+
+/* 1 when the cached copy (hashing to sha) may be shipped. */
+static int cache_usable(const char *file, const char *sha, const char *expect,
+			const char *src)
+{
+	if (!expect[0]) {
+		/* only with --allow-unverified */
+		warning("using '%s', which NOTHING VERIFIED (sha256 %s): "
+			"--allow-unverified",
+			file, sha);
+		return 1;
+	}
+	if (!strcmp(sha, expect))
+		return 1;
+	warning("cached '%s' does not match %s (sha256 %s, want %s); "
+		"downloading it again",
+		file, src, sha, expect);
 	return 0;
 }
 
@@ -456,11 +594,9 @@ int fetch_binary(const struct site *s, const struct version *v,
 {
 	struct buf cache = BUF_INIT, dir = BUF_INIT, asset = BUF_INIT;
 	struct buf file = BUF_INIT, vfile = BUF_INIT, url = BUF_INIT;
-	const char *pin = pinned_sha(s, arch);
+	const char *pin = pinned_sha(s, arch), *src = NULL;
 	char expect[SHA256_HEX_SIZE] = "";
-	struct verified vf;
-	const char *src = NULL;
-	int lock = -1, r = -1;
+	int lock = -1, r = -1, cached = 0;
 
 	*path = NULL;
 	fetch_asset_name(s, v, arch, &asset);
@@ -470,48 +606,37 @@ int fetch_binary(const struct site *s, const struct version *v,
 	buf_addf(&dir, "%s/periphery/v%s", cache.data, v->text);
 	buf_addf(&file, "%s/%s", dir.data, asset.data);
 	buf_addf(&vfile, "%s.verified", file.data);
-	if (fs_mkdir_p(dir.data) < 0)
+	if (cache_prepare(cache.data, dir.data) < 0)
 		goto out;
 	lock = lock_dir(dir.data);
-	if (!o->refresh &&
-	    cache_usable(file.data, vfile.data, pin, o, sha)) {
+	if (!o->refresh) {
+		cached = cached_sha(file.data, sha);
+		if (cached < 0)
+			goto out;
+	}
+	if (expected_sha(s, v, asset.data, pin, cached ? file.data : NULL, o,
+			 expect, &src) < 0)
+		goto out;
+	if (cached && cache_usable(file.data, sha, expect, src)) {
 		if (verbosity > 0)
 			info("using cached %s (sha256 %s)", file.data, sha);
-		goto done;
-	}
-	if (pin[0]) {
-		memcpy(expect, pin, SHA256_HEX_SIZE);
-		src = "komodo_binary_sha256";
 	} else {
-		if (digest_or_warn(s, v, asset.data, o, expect) < 0)
+		if (download(url.data, asset.data, dir.data, file.data, expect,
+			     src, o, sha) < 0)
 			goto out;
-		src = "the GitHub release digest";
-		if (!expect[0] && !o->allow_unverified) {
-			error("nothing to verify '%s' v%s against: the "
-			      "GitHub release has no digest for it; pin "
-			      "'komodo_binary_sha256' or pass "
-			      "--allow-unverified",
-			      asset.data, v->text);
-			goto out;
-		}
+		if (!expect[0])
+			warning("'%s' v%s is NOT VERIFIED: no pinned "
+				"komodo_binary_sha256 and no GitHub digest; "
+				"shipping what the server sent (sha256 %s) "
+				"because of --allow-unverified",
+				asset.data, v->text, sha);
 	}
-	if (download(url.data, asset.data, dir.data, file.data, expect, src, o,
-		     sha) < 0)
+	if (note_write(vfile.data, sha,
+		       pin[0]	   ? "pinned"
+		       : expect[0] ? "github-digest"
+				   : "unverified",
+		       url.data) < 0)
 		goto out;
-	memcpy(vf.sha, sha, SHA256_HEX_SIZE);
-	snprintf(vf.how, sizeof(vf.how), "%s",
-		 pin[0] ? "pinned" : expect[0] ? "github-digest" : "unverified");
-	if (!expect[0])
-		warning("'%s' v%s is NOT VERIFIED: no pinned "
-			"komodo_binary_sha256 and no GitHub digest; shipping "
-			"what the server sent (sha256 %s) because of "
-			"--allow-unverified",
-			asset.data, v->text, sha);
-	if (verified_write(vfile.data, &vf, url.data) < 0) {
-		unlink(file.data); /* unrecorded = not in the cache */
-		goto out;
-	}
-done:
 	*path = buf_detach(&file, NULL);
 	r = 0;
 out:

@@ -13,14 +13,21 @@
  *    pinned, else the asset's "digest" in the GitHub release JSON
  *    ({komodo_github_api_url}/repos/moghtech/komodo/releases/tags/v{ver});
  *    with neither the download is refused unless allow_unverified, which
- *    warns loudly and marks the cache entry as unverified;
- *  - cache: {dir}/periphery/v{version}/{asset} plus {asset}.verified (its
- *    sha256 and how it was verified). The bytes are hashed while they are
- *    downloaded into a temp file in the same directory, and renamed into
- *    place only when they match, so the cache never holds a partial or
- *    unverified-as-verified file. A lock file serialises concurrent
- *    pkgtool runs on one asset: the second waits and then reuses the
- *    first one's download. A cached file is re-hashed before reuse.
+ *    warns loudly;
+ *  - cache: {dir}/periphery/v{version}/{asset}. Every directory pkgtool
+ *    makes there is 0700, and the cache root and every directory below it
+ *    must be the user's and not group/world writable, or fetch refuses
+ *    (whoever can write the cache chooses the binary in the packages). A
+ *    cached file is shipped only when it hashes to the pin or to the
+ *    release digest, looked up again (once per run); without a pin that
+ *    needs the network, and offline the error says to pin. The
+ *    {asset}.verified note beside it (sha256, how, URL) is a hint for
+ *    people, never trusted: it could be forged along with the file.
+ *    Downloads are hashed on the way into a temp file in the same
+ *    directory and renamed into place only when they match, so the cache
+ *    never holds a partial file. A flock on the version's directory
+ *    serialises concurrent pkgtool runs on one asset: the second waits and
+ *    then reuses the first one's download.
  */
 #ifndef PKGTOOL_FETCH_H
 #define PKGTOOL_FETCH_H

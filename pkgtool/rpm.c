@@ -25,7 +25,7 @@
 
 #include <rpm/header.h>
 #include <rpm/rpmarchive.h>
-#include <rpm/rpmcrypto.h>
+#include <rpm/rpmcrypto.h> /* RPM_HASH_* tag values */
 #include <rpm/rpmds.h>
 #include <rpm/rpmfi.h>
 #include <rpm/rpmfiles.h>
@@ -37,6 +37,7 @@
 #include <rpm/rpmtd.h>
 
 #include "buf.h"
+#include "crypto.h"
 #include "pkg.h"
 #include "rpm.h"
 #include "util.h"
@@ -172,33 +173,14 @@ static int rpm_init(void)
 	return 0;
 }
 
-static DIGEST_CTX digest_new(int algo)
+/* Every digest in an rpm comes from libcrypto (crypto.c), like the
+ * deb's: librpm's own rpmDigest* would pull in a second crypto library. */
+static void hash_mem_hex(const void *data, size_t len, char *out)
 {
-	DIGEST_CTX ctx = rpmDigestInit(algo, RPMDIGEST_NONE);
+	struct crypto_hash *h = crypto_hash_new(CRYPTO_SHA256);
 
-	if (!ctx)
-		BUG("rpmDigestInit(%d) failed", algo);
-	return ctx;
-}
-
-/* Finishes ctx into hex at out (outsz bytes, NUL included). */
-static void digest_hex(DIGEST_CTX ctx, char *out, size_t outsz)
-{
-	char *hex = NULL;
-
-	if (rpmDigestFinal(ctx, (void **)&hex, NULL, 1) || !hex ||
-	    strlen(hex) != outsz - 1)
-		BUG("bad digest length");
-	memcpy(out, hex, outsz);
-	free(hex);
-}
-
-static void digest_mem_hex(const void *data, size_t len, char *out)
-{
-	DIGEST_CTX ctx = digest_new(RPM_HASH_SHA256);
-
-	rpmDigestUpdate(ctx, data, len);
-	digest_hex(ctx, out, SHA256_HEX + 1);
+	crypto_hash_update(h, data, len);
+	crypto_hash_final_hex(h, CRYPTO_SHA256, out);
 }
 
 static int write_at(struct rpm_writer *w, const void *data, size_t len,
@@ -223,7 +205,7 @@ static int write_at(struct rpm_writer *w, const void *data, size_t len,
 
 /* Feeds len bytes of our output at off into the given digests. */
 static int digest_range(struct rpm_writer *w, uint64_t off, uint64_t len,
-			DIGEST_CTX *ctx, size_t nr_ctx)
+			struct crypto_hash **ctx, size_t nr_ctx)
 {
 	while (len) {
 		size_t want = len < COPY_SIZE ? (size_t)len : COPY_SIZE;
@@ -236,7 +218,7 @@ static int digest_range(struct rpm_writer *w, uint64_t off, uint64_t len,
 			return error("cannot read back '%s': %s", w->path,
 				     n < 0 ? strerror(errno) : "file shrank");
 		for (i = 0; i < nr_ctx; i++)
-			rpmDigestUpdate(ctx[i], w->buf, (size_t)n);
+			crypto_hash_update(ctx[i], w->buf, (size_t)n);
 		off += (uint64_t)n;
 		len -= (uint64_t)n;
 	}
@@ -810,7 +792,7 @@ static const char *payload_cause(const struct rpm_writer *w, int err)
 static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
 {
 	const struct pkg_file *f = e->f;
-	DIGEST_CTX ctx;
+	struct crypto_hash *ctx;
 	struct stat st;
 	uint64_t left = e->size;
 	int sfd, r = -1;
@@ -825,7 +807,7 @@ static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
 	sfd = open(f->src, O_RDONLY | O_CLOEXEC);
 	if (sfd < 0)
 		return error("cannot open '%s': %s", f->src, strerror(errno));
-	ctx = digest_new(RPM_HASH_SHA256);
+	ctx = crypto_hash_new(CRYPTO_SHA256);
 	if (fstat(sfd, &st) < 0) {
 		error("cannot stat '%s': %s", f->src, strerror(errno));
 		goto out;
@@ -849,7 +831,7 @@ static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
 			      w->path);
 			goto out;
 		}
-		rpmDigestUpdate(ctx, w->buf, (size_t)n);
+		crypto_hash_update(ctx, w->buf, (size_t)n);
 		errno = 0;
 		if (rpmfiArchiveWrite(fi, w->buf, (size_t)n) != (size_t)n) {
 			error("cannot write the payload of '%s': %s", w->path,
@@ -860,7 +842,7 @@ static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
 	}
 	r = 0;
 out:
-	digest_hex(ctx, e->digest, sizeof(e->digest));
+	crypto_hash_final_hex(ctx, CRYPTO_SHA256, e->digest);
 	close(sfd);
 	return r;
 }
@@ -954,7 +936,7 @@ out:
  * decompresses to exactly the archive we wrote. */
 static int digest_uncompressed(struct rpm_writer *w)
 {
-	DIGEST_CTX ctx;
+	struct crypto_hash *ctx;
 	FD_t dfd, rfd;
 	uint64_t total = 0;
 	ssize_t n;
@@ -973,9 +955,9 @@ static int digest_uncompressed(struct rpm_writer *w)
 		return error("cannot read back the payload of '%s': %s",
 			     w->path, cause("librpm gave no reason"));
 	}
-	ctx = digest_new(RPM_HASH_SHA256);
+	ctx = crypto_hash_new(CRYPTO_SHA256);
 	while ((n = Fread(w->buf, 1, COPY_SIZE, rfd)) > 0) {
-		rpmDigestUpdate(ctx, w->buf, (size_t)n);
+		crypto_hash_update(ctx, w->buf, (size_t)n);
 		total += (uint64_t)n;
 	}
 	if (n < 0 || Ferror(rfd))
@@ -986,28 +968,28 @@ static int digest_uncompressed(struct rpm_writer *w)
 			  w->path, (uintmax_t)total,
 			  (uintmax_t)w->archive_size);
 	Fclose(rfd);
-	digest_hex(ctx, w->alt_digest, sizeof(w->alt_digest));
+	crypto_hash_final_hex(ctx, CRYPTO_SHA256, w->alt_digest);
 	return r;
 }
 
 /* Fills in lead, signature and header in front of the payload. */
 static int write_headers(struct rpm_writer *w)
 {
-	DIGEST_CTX ctx[3];
-	unsigned char lead[LEAD_SIZE], *md5 = NULL, pad[8] = { 0 };
+	struct crypto_hash *ctx[3];
+	unsigned char lead[LEAD_SIZE], md5[16], pad[8] = { 0 };
 	char sha1[SHA1_HEX + 1], sha256[SHA256_HEX + 1];
 	struct buf front = BUF_INIT;
 	void *hdr = NULL, *sig = NULL;
 	unsigned hdr_len, sig_len;
-	size_t md5_len = 0, i;
+	size_t i;
 	int r = -1;
 
-	ctx[0] = digest_new(RPM_HASH_SHA256);
+	ctx[0] = crypto_hash_new(CRYPTO_SHA256);
 	if (digest_range(w, w->payload_off, w->payload_size, ctx, 1)) {
-		rpmDigestFinal(ctx[0], NULL, NULL, 0);
+		crypto_hash_free(ctx[0]);
 		return -1;
 	}
-	digest_hex(ctx[0], w->payload_digest, sizeof(w->payload_digest));
+	crypto_hash_final_hex(ctx[0], CRYPTO_SHA256, w->payload_digest);
 	put_digests(w);
 	hdr = export_header(w->h, RPMTAG_HEADERIMMUTABLE, &hdr_len);
 	if (hdr_len != w->hdr_len)
@@ -1015,21 +997,20 @@ static int write_headers(struct rpm_writer *w)
 		    w->hdr_len);
 
 	/* SHA1 and SHA256 cover the header, MD5 header and payload */
-	ctx[0] = digest_new(RPM_HASH_SHA1);
-	ctx[1] = digest_new(RPM_HASH_SHA256);
-	ctx[2] = digest_new(RPM_HASH_MD5);
+	ctx[0] = crypto_hash_new(CRYPTO_SHA1);
+	ctx[1] = crypto_hash_new(CRYPTO_SHA256);
+	ctx[2] = crypto_hash_new(CRYPTO_MD5);
 	for (i = 0; i < 3; i++) {
-		rpmDigestUpdate(ctx[i], header_magic, sizeof(header_magic));
-		rpmDigestUpdate(ctx[i], hdr, hdr_len);
+		crypto_hash_update(ctx[i], header_magic, sizeof(header_magic));
+		crypto_hash_update(ctx[i], hdr, hdr_len);
 	}
-	digest_hex(ctx[0], sha1, sizeof(sha1));
-	digest_hex(ctx[1], sha256, sizeof(sha256));
+	crypto_hash_final_hex(ctx[0], CRYPTO_SHA1, sha1);
+	crypto_hash_final_hex(ctx[1], CRYPTO_SHA256, sha256);
 	if (digest_range(w, w->payload_off, w->payload_size, ctx + 2, 1)) {
-		rpmDigestFinal(ctx[2], NULL, NULL, 0);
+		crypto_hash_free(ctx[2]);
 		goto out;
 	}
-	if (rpmDigestFinal(ctx[2], (void **)&md5, &md5_len, 0) || md5_len != 16)
-		BUG("bad MD5 length");
+	crypto_hash_final(ctx[2], md5);
 
 	sig = build_sig(sha1, sha256, md5,
 			(uint32_t)(8 + hdr_len + w->payload_size),
@@ -1052,7 +1033,6 @@ out:
 	buf_release(&front);
 	free(hdr);
 	free(sig);
-	free(md5);
 	return r;
 }
 
@@ -1177,7 +1157,7 @@ static int collect_files(struct rpm_writer *w)
 			size = (uint64_t)st.st_size;
 		} else if (f->type == PKG_REG) {
 			size = f->content.len;
-			digest_mem_hex(f->content.data, f->content.len,
+			hash_mem_hex(f->content.data, f->content.len,
 				       e->digest);
 		}
 		/* cpio "newc" and the 32-bit size tags stop below 4 GiB */
@@ -1185,7 +1165,7 @@ static int collect_files(struct rpm_writer *w)
 			return error("'%s' is too large for an rpm payload",
 				     f->src ? f->src : f->path);
 		if (f->type == PKG_REG && f->src && !size)
-			digest_mem_hex("", 0, e->digest);
+			hash_mem_hex("", 0, e->digest);
 		else if (f->type == PKG_REG && f->src)
 			memset(e->digest, '0', SHA256_HEX);
 		e->f = f;

@@ -1006,6 +1006,13 @@ int yaml_read_file(const char *path, struct sval **root)
 	return r;
 }
 
+int yaml_read_mem(const char *name, const char *data, size_t len,
+		  struct sval **root)
+{
+	*root = NULL;
+	return parse_yaml(name, data, len, NULL, root, NULL);
+}
+
 void site_set_secret(struct site *s, const char *key, const char *value)
 {
 	struct site_var *v = var(s, key);

@@ -80,6 +80,10 @@ void site_set_vault_password_file(const char *path);
 /* Reads any YAML file into a value tree (no tags, no defaults); *root is
  * NULL for an empty file. Used for the state file. */
 int yaml_read_file(const char *path, struct sval **root);
+/* The same for bytes already read (name is for messages): the state file
+ * is read from a descriptor whose owner and mode were checked. */
+int yaml_read_mem(const char *name, const char *data, size_t len,
+		  struct sval **root);
 /* Sets a secret string variable (a generated passkey) after loading. */
 void site_set_secret(struct site *s, const char *key, const char *value);
 /* Replaces a variable's value after loading (keypair.c: the pinned Core

@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,9 @@
 #include "banned.h"
 
 #define SITE_KEY "_site"
+/* A state file is a few lines per host; more is not ours. */
+#define STATE_MAX_SIZE (4u << 20)
+#define STATE_WHY "whoever can write it chooses the passkeys in your packages"
 
 int passkey_generate(char out[33])
 {
@@ -75,6 +80,8 @@ static void put(struct state *st, const char *server, const char *key)
 	st->passkeys[st->n] = xstrdup(key);
 	st->n++;
 }
+
+/* ---- trust: the file and its directory (like ssh's StrictModes) ---------- */
 
 /* ---- v2 key sections ------------------------------------------------------ */
 
@@ -195,24 +202,166 @@ static void save_map(struct buf *b, const char *section,
 		buf_addf(b, "  \"%s\": \"%s\"\n", m->names[i], m->values[i]);
 }
 
-/* ---- the file --------------------------------------------------------------- */
+static void who(uid_t uid, char *out, size_t n)
+{
+	const struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(out, n, "uid %u (%s)", (unsigned)uid, pw->pw_name);
+	else
+		snprintf(out, n, "uid %u", (unsigned)uid);
+}
+
+/*
+ * Refuses a directory in which someone other than the user (or root) could
+ * replace the state file: owned by another user, or group/world writable
+ * without the sticky bit. Checked on the open directory, not its name.
+ */
+static int state_dir_check(const char *path)
+{
+	struct buf dir = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	char owner[96];
+	struct stat st;
+	int fd, r = -1;
+
+	if (!slash)
+		buf_addstr(&dir, ".");
+	else
+		buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	fd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error("cannot open the directory of state file '%s': %s", path,
+		      strerror(errno));
+		goto out;
+	}
+	if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+		who(st.st_uid, owner, sizeof(owner));
+		error("refusing state file '%s': its directory '%s' (owner %s, "
+		      "mode %04o) lets others replace it, and " STATE_WHY
+		      ". Fix: chmod go-w '%s' and make it yours or root's, or "
+		      "keep the site somewhere only you can write",
+		      path, dir.data, owner, (unsigned)(st.st_mode & 07777),
+		      dir.data);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&dir);
+	return r;
+}
+
+/* Owner, type and mode of the open file: the checks and the read are on
+ * one descriptor, so the file cannot be swapped in between. */
+static int state_fd_check(int fd, const char *path)
+{
+	char owner[96], me[96];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return error("cannot stat state file '%s': %s", path,
+			     strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error("refusing state file '%s': not a regular file",
+			     path);
+	if (st.st_uid != geteuid()) {
+		who(st.st_uid, owner, sizeof(owner));
+		who(geteuid(), me, sizeof(me));
+		return error("refusing state file '%s': owned by %s, not by "
+			     "you, %s, and " STATE_WHY ". Fix: check its "
+			     "contents, then chown %u '%s' and chmod 600 it, "
+			     "or delete it",
+			     path, owner, me, (unsigned)geteuid(), path);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return error("refusing state file '%s': mode %04o lets others "
+			     "write it, and " STATE_WHY ". Fix: check its "
+			     "contents, then chmod 600 '%s'",
+			     path, (unsigned)(st.st_mode & 07777), path);
+	if (st.st_mode & (S_IRGRP | S_IROTH))
+		warning("state file '%s' is readable by others (mode %04o) and "
+			"holds passkeys: chmod 600 '%s'",
+			path, (unsigned)(st.st_mode & 07777), path);
+	if (st.st_size > (off_t)STATE_MAX_SIZE)
+		return error("refusing state file '%s': %jd bytes is more than "
+			     "a state file holds (at most %u)",
+			     path, (intmax_t)st.st_size, STATE_MAX_SIZE);
+	return 0;
+}
+
+/* Reads the state file into b if it exists and only the user could have
+ * written it; *found is 0 when there is none. */
+static int state_read_trusted(const char *path, struct buf *b, int *found)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd, r = -1;
+
+	*found = 0;
+	/* O_NOFOLLOW: a link could point anywhere, e.g. at a file of someone
+	 * else's; O_NONBLOCK: a FIFO must not hang us before fstat says
+	 * it is not a regular file. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && errno == ELOOP)
+		return error("refusing state file '%s': it is a symbolic link, "
+			     "and " STATE_WHY ". Fix: replace the link with "
+			     "the file itself (mode 600)",
+			     path);
+	if (fd < 0)
+		return error("cannot open state file '%s': %s", path,
+			     strerror(errno));
+	*found = 1;
+	if (state_dir_check(path) < 0 || state_fd_check(fd, path) < 0)
+		goto out;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error("cannot read state file '%s': %s", path,
+			      strerror(errno));
+			goto out;
+		}
+		if (!n)
+			break;
+		if (b->len + (size_t)n > STATE_MAX_SIZE) {
+			error("refusing state file '%s': it grew past %u bytes "
+			      "while being read",
+			      path, STATE_MAX_SIZE);
+			goto out;
+		}
+		buf_add(b, chunk, (size_t)n);
+	}
+	r = 0;
+out:
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return r;
+}
 
 int state_load(struct state *st, const char *site_path)
 {
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, text = BUF_INIT;
 	struct sval *root = NULL;
 	const struct sval *keys;
 	size_t i;
-	int r = 0;
+	int r = 0, found;
 
 	memset(st, 0, sizeof(*st));
 	st->private_keys.secret = 1;
 	state_path(&path, site_path);
 	st->path = buf_detach(&path, NULL);
-	if (access(st->path, F_OK) < 0)
-		return 0;
-	if (yaml_read_file(st->path, &root) < 0)
-		return -1;
+	r = state_read_trusted(st->path, &text, &found);
+	if (r < 0 || !found)
+		goto out;
+	r = yaml_read_mem(st->path, text.data, text.len, &root);
+	if (r < 0)
+		goto out;
 	keys = sval_map_get(root, "passkeys");
 	if (root && (root->type != SV_MAP || (keys && keys->type != SV_MAP)))
 		r = error_at(&root->loc, "the state file must map 'passkeys' "
@@ -237,7 +386,9 @@ int state_load(struct state *st, const char *site_path)
 		for (i = 0; keys && i < keys->n; i++)
 			((struct sval *)keys->items[i])->secret = 1;
 	}
+out:
 	sval_free(root);
+	buf_wipe(&text);
 	return r;
 }
 
@@ -274,6 +425,9 @@ int state_save(struct state *st)
 
 	if (!st->dirty)
 		return 0;
+	/* passkeys go only where nobody else can swap them later */
+	if (state_dir_check(st->path) < 0)
+		return -1;
 	buf_addstr(&b, "# pkgtool state: passkeys generated for "
 		       "generate_server_passkey, Komodo v2 keys.\n# Secret: keep "
 		       "this file 0600 and out of version control.\n");

@@ -2,9 +2,9 @@
  * SPDX-License-Identifier: MIT
  *
  * The site file is a set of Ansible role variables, so secrets in it may be
- * `!vault |` values. We decrypt them ourselves because none of our allowed
- * libraries does AES: vault.c holds AES-256 (forward cipher, CTR mode),
- * HMAC-SHA256 and PBKDF2-HMAC-SHA256 on top of digest.h.
+ * `!vault |` values. vault.c parses the envelope; the primitives
+ * (AES-256-CTR, HMAC-SHA256, PBKDF2-HMAC-SHA256) are libcrypto's, through
+ * crypto.h.
  *
  * The format (Ansible's VaultAES256): a header line
  * "$ANSIBLE_VAULT;1.1;AES256" (1.2 appends ";<vault-id label>"), then hex
@@ -17,7 +17,6 @@
 #define PKGTOOL_VAULT_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct buf;
 
@@ -38,28 +37,5 @@ struct buf;
  */
 int vault_decrypt(const char *text, size_t len, const char *password,
 		  size_t pwlen, const char *what, struct buf *out);
-
-/*
- * The building blocks, exported so the unit tests can check each against
- * published vectors. Nothing else should need them.
- */
-#define VAULT_AES256_KEY_LEN 32
-#define VAULT_AES_BLOCK_LEN  16
-#define VAULT_HMAC_LEN	     32
-
-/* AES-256-CTR with a 128-bit big-endian counter starting at iv (wrapping
- * at 2^128, as OpenSSL and Python's cryptography do); in and out may be
- * the same buffer. With n == 16 and in all zero this is one AES block
- * encryption of iv, which is how FIPS-197 vectors are checked. */
-void vault_aes256_ctr(const uint8_t key[VAULT_AES256_KEY_LEN],
-		      const uint8_t iv[VAULT_AES_BLOCK_LEN], const void *in,
-		      void *out, size_t n);
-/* HMAC-SHA256 (RFC 2104) of msg under key; any key length. */
-void vault_hmac_sha256(const void *key, size_t keylen, const void *msg,
-		       size_t n, uint8_t mac[VAULT_HMAC_LEN]);
-/* PBKDF2 (RFC 8018) with HMAC-SHA256: writes outlen bytes to out. */
-void vault_pbkdf2_sha256(const void *password, size_t pwlen, const void *salt,
-			 size_t saltlen, unsigned rounds, uint8_t *out,
-			 size_t outlen);
 
 #endif
