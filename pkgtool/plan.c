@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "render.h"
 #include "sval.h"
+#include "sysdir.h"
 #include "tmpl.h"
 #include "util.h"
 #include "banned.h"
@@ -103,9 +104,10 @@ int plan_script(const struct site *s, const struct version *v,
 	const struct embedded *t = embedded_find(script_names[slot]);
 	const struct embedded *common = embedded_find("templates/common.sh");
 	struct script_ctx c = { s, sval_new(SV_MAP, NULL) };
-	struct buf body = BUF_INIT, units = BUF_INIT;
+	struct buf body = BUF_INIT, units = BUF_INIT, dirs = BUF_INIT;
 	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
 	int r = 0;
+	size_t i;
 
 	if (!t)
 		goto out; /* this format has no such script */
@@ -127,6 +129,17 @@ int plan_script(const struct site *s, const struct version *v,
 	buf_addf(&units, "/usr/lib/sysusers.d/%s.conf",
 		 site_str(s, "package_name"));
 	put(c.extra, "sysusers_file", units.data);
+	buf_reset(&units);
+	buf_addf(&units, "/var/lib/%s", site_str(s, "package_name"));
+	put(c.extra, "state_dir", units.data);
+	/* ":bin:boot:...:var/tmp:" - matched with `case`, never split into
+	 * words (no entry holds a ':'); "/" is implied and leading slashes
+	 * are left out, or lintian and rpmlint take "/tmp" for a temp file */
+	buf_addch(&dirs, ':');
+	for (i = 0; sysdir_list[i]; i++)
+		if (strcmp(sysdir_list[i], "/"))
+			buf_addf(&dirs, "%s:", sysdir_list[i] + 1);
+	put(c.extra, "system_dirs", dirs.data);
 	/* the shared fragment is expanded with the same values */
 	if (tmpl_expand(common->name, common->data, common->len, script_lookup,
 			&c, &body) < 0) {
@@ -138,6 +151,7 @@ int plan_script(const struct site *s, const struct version *v,
 out:
 	buf_release(&body);
 	buf_release(&units);
+	buf_release(&dirs);
 	sval_free(c.extra);
 	return r;
 }
@@ -307,12 +321,17 @@ static void set_depends(const struct site *s, const struct version *v,
 		buf_addstr(&d, "libc6 (>= 2.36), libssl3, ");
 	else
 		buf_addstr(&d, "libc6 (>= 2.31), ");
-	buf_addstr(&d, "ca-certificates, git, openssl, passwd, systemd");
+	/* Periphery runs without git (only repo and stack features use it)
+	 * and most Komodo hosts run Docker CE from Docker's repository: a
+	 * Debian maintainer's choice is Recommends git, Suggests docker, so
+	 * the package installs offline and never pulls in a Docker */
+	buf_addstr(&d, "ca-certificates, openssl, passwd, systemd");
 	if (user)
 		/* linger -> user@UID.service needs pam_systemd (testbed §6) */
 		buf_addstr(&d, ", libpam-systemd, dbus");
 	p->deb_depends = buf_detach(&d, NULL);
-	p->deb_recommends = xstrdup("docker.io | docker-ce");
+	p->deb_recommends = xstrdup("git");
+	p->deb_suggests = xstrdup("docker.io | docker-ce");
 
 	/* what rpmbuild's ELF dependency generator would find in the agent
 	 * (both architectures are 64-bit) */
@@ -324,10 +343,15 @@ static void set_depends(const struct site *s, const struct version *v,
 	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
 	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
 	pkg_add_require(p, "/usr/sbin/usermod", NULL, DEP_POST);
+	/* setpriv (work as the service user) and realpath */
+	pkg_add_require(p, "/usr/bin/setpriv", NULL, DEP_POST | DEP_PREUN);
 	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
 	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
-	pkg_add_require(p, "/usr/bin/git", NULL, 0);
 	pkg_add_require(p, "ca-certificates", NULL, 0);
+	pkg_add_require(p, "git", NULL, DEP_RECOMMENDS);
+	/* Fedora's moby-engine provides docker; Docker's own repo docker-ce */
+	pkg_add_require(p, "docker", NULL, DEP_SUGGESTS);
+	pkg_add_require(p, "docker-ce", NULL, DEP_SUGGESTS);
 	(void)o;
 }
 
