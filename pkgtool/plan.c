@@ -132,6 +132,12 @@ int plan_script(const struct site *s, const struct version *v,
 	buf_reset(&units);
 	buf_addf(&units, "/var/lib/%s", site_str(s, "package_name"));
 	put(c.extra, "state_dir", units.data);
+	/* the directory the package ships the config in (komodo_config_dir
+	 * does not follow a komodo_config_path set on its own) */
+	buf_reset(&units);
+	buf_addstr(&units, site_str(s, "komodo_config_path"));
+	buf_truncate(&units, (size_t)(strrchr(units.data, '/') - units.data));
+	put(c.extra, "config_dir", units.len ? units.data : "/");
 	/* ":bin:boot:...:var/tmp:" - matched with `case`, never split into
 	 * words (no entry holds a ':'); "/" is implied and leading slashes
 	 * are left out, or lintian and rpmlint take "/tmp" for a temp file */
@@ -399,9 +405,17 @@ int plan_pkg(const struct site *s, const struct version *v,
 	buf_reset(&b);
 	buf_addstr(&path, site_str(s, "komodo_config_path"));
 	*strrchr(path.data, '/') = '\0';
-	if (strcmp(path.data, "/etc"))
-		pkg_add_dir(p, path.data, 0755);
-	if (strcmp(path.data, "/etc/komodo") &&
+	/* own every directory the config brings below /etc, or rpm -e
+	 * leaves the upper ones of /etc/a/b/c.toml behind */
+	for (i = strlen("/etc"); path.data[i]; i++)
+		if (path.data[i + 1] == '/' || !path.data[i + 1]) {
+			char c = path.data[i + 1];
+
+			path.data[i + 1] = '\0';
+			pkg_add_dir(p, path.data, 0755);
+			path.data[i + 1] = c;
+		}
+	if (!path_within(path.data, "/etc/komodo") &&
 	    (site_get(s, "komodo_extra_env")->n))
 		pkg_add_dir(p, "/etc/komodo", 0755);
 
@@ -415,7 +429,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	if (render_keyfiles(s, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
 		goto out;
 	if (nkeys) {
-		if (strcmp(path.data, "/etc/komodo"))
+		if (!path_within(path.data, "/etc/komodo"))
 			pkg_add_dir(p, "/etc/komodo", 0755);
 		pkg_add_dir(p, KEYS_DIR, 0755);
 	}

@@ -19,7 +19,7 @@ KP_REPO_DIR={{ komodo_repo_dir | sh }}
 KP_STACK_DIR={{ komodo_stack_dir | sh }}
 KP_BUILD_DIR={{ komodo_build_dir | sh }}
 KP_CONFIG={{ komodo_config_path | sh }}
-KP_CONFIG_DIR={{ komodo_config_dir | sh }}
+KP_CONFIG_DIR={{ config_dir | sh }}
 KP_SCOPE={{ komodo_service_scope | sh }}
 KP_UNIT={{ unit | sh }}
 KP_UNIT_PATH={{ unit_path | sh }}
@@ -116,18 +116,45 @@ kp_sysdir() {
 }
 
 # Can only root change what lies below $1? True when $1 and every directory
-# above it (symlinks resolved) belong to root and nobody else may write
-# them: then no one can swap a path component under root's feet.
+# above it, as written, belong to root and nobody else may write them, and
+# any symlink on the way is root's and leads to such a directory too: then
+# no one can swap a path component under root's feet. A symlink the user
+# made (its own ~/.komodo) makes the path unsafe.
 kp_root_safe() {
-	_r=$(realpath -e -- "$1" 2>/dev/null) || return 1
+	case /$1/ in
+	*/./* | */../*) return 1 ;;
+	esac
+	_r=$1
 	while :; do
-		_st=$(stat -c '%u %f' -- "$_r" 2>/dev/null) || return 1
+		_st=$(stat -c '%u %f %F' -- "$_r" 2>/dev/null) || return 1
 		[ "${_st%% *}" = 0 ] || return 1
-		# 0x12 = group and other write bits
-		[ $((0x${_st#* } & 18)) -eq 0 ] || return 1
+		case $_st in
+		*" symbolic link")
+			kp_root_safe_resolved "$_r" || return 1
+			;;
+		*" directory")
+			_m=${_st#* }
+			# 0x12 = group and other write bits
+			[ $((0x${_m%% *} & 18)) -eq 0 ] || return 1
+			;;
+		*) return 1 ;;
+		esac
 		[ "$_r" = / ] && return 0
 		_r=${_r%/*}
 		[ -n "$_r" ] || _r=/
+	done
+}
+
+# The same for where a root-owned symlink leads (resolved: no symlinks).
+kp_root_safe_resolved() {
+	_t=$(realpath -e -- "$1" 2>/dev/null) || return 1
+	while :; do
+		_ts=$(stat -c '%u %f' -- "$_t" 2>/dev/null) || return 1
+		[ "${_ts%% *}" = 0 ] || return 1
+		[ $((0x${_ts#* } & 18)) -eq 0 ] || return 1
+		[ "$_t" = / ] && return 0
+		_t=${_t%/*}
+		[ -n "$_t" ] || _t=/
 	done
 }
 
