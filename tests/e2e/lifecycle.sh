@@ -186,7 +186,7 @@ scenario_delete_user() {
 	x rpm -i "$RPM_SYS" >/dev/null 2>&1
 	check "8.6 (rpm): KOMODO_DELETE_USER=yes rpm -e keeps an account that existed before" sh -c "
 		KOMODO_DELETE_USER=yes rpm -e $PKG 2>&1 | grep 'existed before' && id komodo && test -e /home/komodo/admin-file"
-	x rpm -e e2e-host-provides
+	x rpm -e e2e-host-provides >/dev/null 2>&1
 	fs_check_clean delete-user-admin /home/komodo
 	halt
 }
@@ -209,7 +209,7 @@ scenario_ids() {
 	check "8.7 (deb): KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P "$PKG"
 	check_no_agent "8.7 (deb)"
 	fs_check_clean ids
-	x rpm -i /pkgs/shim/shim.rpm
+	x rpm -i /pkgs/shim/shim.rpm >/dev/null 2>&1
 	fs_baseline ids-rpm
 	x rpm -i "$RPM_SYS" >/dev/null 2>&1
 	check_ids "8.7 (rpm)"
