@@ -361,6 +361,45 @@ static void set_depends(const struct site *s, const struct version *v,
 	(void)o;
 }
 
+/* Owns, once each, every directory below /etc that the config, the env
+ * file and the keys live in: rpm -e leaves unowned ones behind (the upper
+ * ones of /etc/a/b/c.toml). */
+static void add_etc_dirs(const struct site *s, int keys, struct pkg *p)
+{
+	struct buf dir = BUF_INIT, seen = BUF_INIT;
+	const char *want[3];
+	size_t i, j, n = 0;
+
+	buf_addstr(&dir, site_str(s, "komodo_config_path"));
+	buf_truncate(&dir, (size_t)(strrchr(dir.data, '/') - dir.data));
+	want[n++] = dir.data;
+	if (site_get(s, "komodo_extra_env")->n || keys)
+		want[n++] = "/etc/komodo";
+	if (keys)
+		want[n++] = KEYS_DIR;
+	buf_addch(&seen, '\n');
+	for (i = 0; i < n; i++) {
+		struct buf d = BUF_INIT, key = BUF_INIT;
+
+		for (j = strlen("/etc"); want[i][j]; j++) {
+			if (want[i][j + 1] && want[i][j + 1] != '/')
+				continue;
+			buf_reset(&d);
+			buf_add(&d, want[i], j + 1);
+			buf_reset(&key);
+			buf_addf(&key, "\n%s\n", d.data);
+			if (strstr(seen.data, key.data))
+				continue;
+			buf_addf(&seen, "%s\n", d.data);
+			pkg_add_dir(p, d.data, 0755);
+		}
+		buf_release(&d);
+		buf_release(&key);
+	}
+	buf_release(&dir);
+	buf_release(&seen);
+}
+
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p)
 {
@@ -403,21 +442,6 @@ int plan_pkg(const struct site *s, const struct version *v,
 	pkg_add_file(p, site_str(s, "komodo_config_path"), 0640, b.data,
 		     b.len)->flags |= PKG_CONFIG;
 	buf_reset(&b);
-	buf_addstr(&path, site_str(s, "komodo_config_path"));
-	*strrchr(path.data, '/') = '\0';
-	/* own every directory the config brings below /etc, or rpm -e
-	 * leaves the upper ones of /etc/a/b/c.toml behind */
-	for (i = strlen("/etc"); path.data[i]; i++)
-		if (path.data[i + 1] == '/' || !path.data[i + 1]) {
-			char c = path.data[i + 1];
-
-			path.data[i + 1] = '\0';
-			pkg_add_dir(p, path.data, 0755);
-			path.data[i + 1] = c;
-		}
-	if (!path_within(path.data, "/etc/komodo") &&
-	    (site_get(s, "komodo_extra_env")->n))
-		pkg_add_dir(p, "/etc/komodo", 0755);
 
 	if (render_env(s, &b) < 0)
 		goto out;
@@ -428,11 +452,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 
 	if (render_keyfiles(s, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
 		goto out;
-	if (nkeys) {
-		if (!path_within(path.data, "/etc/komodo"))
-			pkg_add_dir(p, "/etc/komodo", 0755);
-		pkg_add_dir(p, KEYS_DIR, 0755);
-	}
+	add_etc_dirs(s, nkeys > 0, p);
 	for (i = 0; i < nkeys; i++)
 		pkg_add_file(p, keys[i].path, keys[i].secret ? 0640 : 0644,
 			     keys[i].pem.data, keys[i].pem.len)

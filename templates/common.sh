@@ -119,7 +119,7 @@ kp_sysdir() {
 # above it, as written, belong to root and nobody else may write them, and
 # any symlink on the way is root's and leads to such a directory too: then
 # no one can swap a path component under root's feet. A symlink the user
-# made (its own ~/.komodo) makes the path unsafe.
+# made (its own .komodo in its home) makes the path unsafe.
 kp_root_safe() {
 	case /$1/ in
 	*/./* | */../*) return 1 ;;
