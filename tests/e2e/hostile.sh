@@ -174,3 +174,29 @@ scenario_purge_guard() {
 	fs_check_clean purge-guard
 	halt
 }
+
+# 9.2 (v2): the private key's copy in the root directory is written by the
+# user (root only opens the packaged file): a symlink the user plants where
+# the keys go leads nowhere root could write
+SITE_VERSION=v2.1.1 site v2key "komodo_service_scope: system" \
+	"komodo_server_enabled: true" \
+	"komodo_private_key: MC4CAQAwBQYDK2VuBCIEIxyz"
+build v2key
+
+scenario_v2_key() {
+	boot v2-key || return
+	x sh -c 'mkdir -m 0755 /victim && echo keep >/victim/keep'
+	fs_baseline v2-key
+	x dpkg -i "$(pkg_path v2key deb)" >/dev/null 2>&1
+	check "9.2 (v2): the key's copy is the user's, 0600, the packaged bytes" sh -c '
+		k=/home/komodo/.komodo/keys/periphery.key
+		[ "$(stat -c %U:%a $k)" = komodo:600 ] && cmp $k /etc/komodo/keys/periphery.key'
+	x runuser -u komodo -- sh -c 'rm -rf /home/komodo/.komodo/keys && ln -s /victim /home/komodo/.komodo/keys'
+	x dpkg -i "$(pkg_path v2key deb)" >"$W/v2.out" 2>&1
+	check "9.2 (v2): keys dir a symlink to a root-owned dir: reinstall writes nothing there" sh -c '
+		[ "$(ls -A /victim)" = keep ] && [ "$(stat -c %U:%a /victim)" = root:755 ]'
+	x runuser -u komodo -- rm -f /home/komodo/.komodo/keys
+	check "9.2 (v2): KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P "$PKG"
+	fs_check_clean v2-key
+	halt
+}

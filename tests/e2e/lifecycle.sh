@@ -125,6 +125,17 @@ scenario_docker_late() {
 	check "8.4: KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P "$PKG"
 	x groupdel docker
 	fs_check_clean docker-late
+	# the sibling in system scope: the restart on reinstall is enough
+	x dpkg -i "$DEB_SYS" >/dev/null 2>&1
+	x groupadd --system docker
+	check "8.4 (system): reinstall after groupadd docker" apt-get install -y --reinstall "$DEB_SYS"
+	check_wait "8.4 (system): the running agent has the docker group" sh -c '
+		p=$(systemctl show -P MainPID periphery.service) && [ "$p" -gt 0 ] &&
+		g=$(getent group docker | cut -d: -f3) &&
+		grep "^Groups:" /proc/$p/status | tr "\t" " " | grep -q " $g\( \|$\)"'
+	check "8.4 (system): KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P "$PKG"
+	x groupdel docker
+	fs_check_clean docker-late
 	halt
 }
 
