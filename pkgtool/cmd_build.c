@@ -410,6 +410,50 @@ static int make_dir(const char *dir, int *made)
 	return error("cannot create '%s': %s", dir, strerror(errno));
 }
 
+/* mkdir -p for --out; *made gets the first directory it created (to be
+ * taken away again, with all below it that it made, if the build fails). */
+static int make_out_dir(const char *dir, struct buf *made)
+{
+	struct buf part = BUF_INIT;
+	const char *p = dir, *slash;
+	int r = 0;
+
+	while (!r && *p) {
+		slash = strchr(p + 1, '/');
+		buf_reset(&part);
+		buf_add(&part, dir, slash ? (size_t)(slash - dir) : strlen(dir));
+		p = slash ? slash : p + strlen(p);
+		if (mkdir(part.data, 0755) == 0) {
+			if (!made->len)
+				buf_addstr(made, part.data);
+		} else if (errno != EEXIST) {
+			r = error("cannot create '%s': %s", part.data,
+				  strerror(errno));
+		}
+	}
+	buf_release(&part);
+	return r;
+}
+
+/* Removes the directories make_out_dir() made, deepest first. */
+static void unmake_out_dir(const char *dir, const struct buf *made)
+{
+	struct buf d = BUF_INIT;
+	char *slash;
+
+	if (!made->len)
+		return;
+	buf_addstr(&d, dir);
+	while (d.len >= made->len) {
+		rmdir(d.data);
+		slash = strrchr(d.data, '/');
+		if (!slash || slash == d.data)
+			break;
+		buf_truncate(&d, (size_t)(slash - d.data));
+	}
+	buf_release(&d);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -428,7 +472,8 @@ int cmd_build(int argc, char **argv)
 	struct target *targets = NULL;
 	struct site base;
 	struct state st;
-	int c, r = 1, made_out = 0;
+	struct buf made_out = BUF_INIT;
+	int c, r = 1;
 	int64_t mtime;
 
 	while ((c = getopt_long(argc, argv, "o:b:f:H:" FETCH_SHORT_OPTIONS,
@@ -498,7 +543,7 @@ int cmd_build(int argc, char **argv)
 		goto out;
 
 	outs = xcalloc(max_outs, sizeof(*outs));
-	if (make_dir(outdir, &made_out) < 0)
+	if (make_out_dir(outdir, &made_out) < 0)
 		goto out;
 	for (i = 0; i < ntargets; i++)
 		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)
@@ -531,8 +576,9 @@ out:
 		for (c = 0; c < (int)ARRAY_SIZE(targets[i].fetched); c++)
 			free(targets[i].fetched[c]);
 	}
-	if (r && made_out)
-		rmdir(outdir);
+	if (r)
+		unmake_out_dir(outdir, &made_out);
+	buf_release(&made_out);
 	free(targets);
 	free(want_hosts);
 	free(outs);

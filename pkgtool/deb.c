@@ -192,6 +192,7 @@ static int render_control(struct deb_writer *w)
 	buf_addf(out, "Installed-Size: %" PRIu64 "\n", installed_size(p));
 	if (add_field(out, "Depends", p->deb_depends, 0) ||
 	    add_field(out, "Recommends", p->deb_recommends, 0) ||
+	    add_field(out, "Suggests", p->deb_suggests, 0) ||
 	    add_field(out, "Section", p->section, 0) ||
 	    add_field(out, "Priority", "optional", 1) ||
 	    add_field(out, "Homepage", p->homepage, 0) ||

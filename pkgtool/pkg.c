@@ -39,6 +39,7 @@ void pkg_release(struct pkg *p)
 	free(p->rpm_group);
 	free(p->deb_depends);
 	free(p->deb_recommends);
+	free(p->deb_suggests);
 	free(p->changelog_text);
 	free(p->changelog_name);
 	for (i = 0; i < p->nr_requires; i++) {

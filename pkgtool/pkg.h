@@ -66,7 +66,9 @@ enum pkg_dep_flags {
 	DEP_PRE = 1 << 9,	/* Requires(pre) */
 	DEP_POST = 1 << 10,	/* Requires(post) */
 	DEP_PREUN = 1 << 11,	/* Requires(preun) */
-	DEP_POSTUN = 1 << 12	/* Requires(postun) */
+	DEP_POSTUN = 1 << 12,	/* Requires(postun) */
+	DEP_RECOMMENDS = 1 << 20, /* weak: Recommends, not Requires */
+	DEP_SUGGESTS = 1 << 21	/* weak: Suggests, not Requires */
 };
 
 struct pkg_dep {
@@ -91,6 +93,7 @@ struct pkg {
 	char *rpm_group;	/* rpm Group, e.g. "System Environment/Daemons" */
 	char *deb_depends;	/* full deb Depends value, may be NULL */
 	char *deb_recommends;	/* may be NULL */
+	char *deb_suggests;	/* may be NULL */
 	struct pkg_dep *requires; /* rpm requires beyond the automatic ones */
 	size_t nr_requires, alloc_requires;
 	char *changelog_text;	/* rpm %changelog text of the one entry */

@@ -339,7 +339,9 @@ static int builtin_config(const struct site *s, const struct version *v,
 	if (check_timelengths(s, v) < 0)
 		return -1;
 	buf_addstr(out, BANNER);
-	buf_addf(out, "# Komodo Periphery %s\n\n", v->text);
+	/* no version here: a conffile that changes with every release
+	 * stops each upgrade of an edited config at dpkg's prompt */
+	buf_addstr(out, "# Komodo Periphery agent\n\n");
 	if (at_least(&c, "1.17.2"))
 		kv_var(&c, "root_directory", "komodo_root_directory");
 	kv_var(&c, "repo_dir", "komodo_repo_dir");
