@@ -85,10 +85,12 @@ scenario_hostile() {
 SYM_PATHS='.komodo .komodo/repos .komodo/stacks .komodo/build .komodo/ssl .komodo/keys .config .config/systemd .config/systemd/user .config/systemd/user/default.target.wants'
 
 # what root may not change: a stand-in for /etc, and anything of komodo's
-# outside its home
+# outside its home (and the world-writable temp dirs, where its user
+# manager makes the unit's PrivateTmp)
 victim_state() {
 	x sh -c 'find /victim -printf "%p %y %U:%G %m\n" | sort
-		find / -xdev \( -path /proc -o -path /home/komodo \) -prune \
+		find / -xdev \( -path /proc -o -path /home/komodo -o -path /tmp \
+			-o -path /var/tmp \) -prune \
 			-o -user komodo -print | sort
 		stat -c "%n %U:%G %a" /etc /etc/ssl /etc/systemd /etc/systemd/user'
 }

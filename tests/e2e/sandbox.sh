@@ -90,6 +90,7 @@ sandbox_scenario() { # user|system
 	s=sbx-sys
 	[ "$sc" = user ] && s=sbx-user
 	boot "sandbox-$sc" || return
+	fs_baseline "sandbox-$sc"
 	sandbox_listeners "$sc"
 	deb=$(cd "$W/pkgs/$s" && ls ./*.deb | sed "s,^\./,/pkgs/$s/,")
 	install_timed "$sc" dpkg -i "$deb" || { halt; return; }
@@ -132,7 +133,27 @@ sandbox_scenario() { # user|system
 	fi
 	sandbox_readback "$sc"
 	[ "$sc" = system ] && sandbox_overrides
+	sandbox_purge "$sc"
 	halt
+}
+
+# Purge with user deletion: besides what the test itself made (listeners,
+# probe targets, the awkward-value units and their dirs), nothing of the
+# package may stay.
+sandbox_purge() {
+	x systemctl stop awk.service fake-docker.socket fake-tcp.socket >/dev/null 2>&1
+	[ "$1" = user ] && x usctl stop awk.service >/dev/null 2>&1
+	check "sandbox $1: purge with KOMODO_DELETE_USER=yes" \
+		env KOMODO_DELETE_USER=yes dpkg --purge "$PKG"
+	check_not "sandbox $1: no agent left running" pgrep -x periphery
+	fs_check_clean "sandbox-$1" /etc/probe-w /usr/local/probe-w \
+		/usr/local/bin/argdump /srv /etc/systemd/system/awk.service \
+		/etc/systemd/system/fake-docker.socket \
+		/etc/systemd/system/fake-tcp.socket \
+		/etc/systemd/system/fake-docker@.service \
+		/etc/systemd/system/fake-tcp@.service \
+		/etc/systemd/user/awk.service $(i=1; while [ $i -le 8 ]; do
+			echo /etc/systemd/user/dtest$i.service; i=$((i + 1)); done)
 }
 
 # komodo_service_overrides: the packaged drop-in relaxes/extends the unit

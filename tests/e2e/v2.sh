@@ -83,6 +83,7 @@ EOS
 	priv=$(sed -n 's/^  "_site": "\(.*\)"$/\1/p' "$W/v2/site.state.yml")
 
 	boot v2-keys || { v2_core_stop; return; }
+	fs_baseline v2-keys
 	install_timed system dpkg -i "$deb"
 	check_wait "v2: agent active (system unit)" systemctl is-active --quiet periphery.service
 	check "v2: packaged key root:komodo 0640, Core key root 0644" \
@@ -113,6 +114,10 @@ EOS
 	else
 		notok "v2: no private key in the journal, unit, scripts or world-readable files"
 	fi
+	check "v2: purge with KOMODO_DELETE_USER=yes" \
+		env KOMODO_DELETE_USER=yes dpkg --purge "$PKG"
+	check_not "v2: no key file left" test -e /etc/komodo/keys/periphery.key
+	fs_check_clean v2-keys
 	halt
 	: >"$W/v2core.log"
 	if "$PKGTOOL" register "$W/v2/site.yml" >"$W/v2/reg2.out" 2>&1 &&
