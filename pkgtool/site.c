@@ -8,8 +8,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "buf.h"
@@ -40,6 +43,61 @@ static const char *const renamed[][2] = {
 	{ "komodo_download_sources", "komodo_download_base_url" },
 };
 
+/* Bounds on hostile input: a site file (or a stream that never ends), a
+ * value read with !file, the values a document may produce (a YAML alias
+ * is a copy each time it is used: 475 bytes of aliases made 3.9 GB), the
+ * nesting, one value built from "{{ name }}" references, the hosts of a
+ * fleet and the items of one list. Each is far above any real site. */
+#define SITE_MAX_BYTES (4u << 20)
+#define FILE_VALUE_MAX (1u << 20)
+#define VALUES_MAX 100000
+#define DEPTH_MAX 64
+#define EXPAND_MAX (64u << 10)
+#define HOSTS_MAX 10000
+#define UNKNOWN_KEYS_MAX 20
+
+enum { READ_ERRNO = -1, READ_TOO_BIG = -2, READ_NOT_REGULAR = -3 };
+
+/* Reads at most max bytes of path. With regular, anything but a regular
+ * file is refused before a byte is read (O_NONBLOCK: opening a FIFO does
+ * not wait for a writer). Returns 0 or a READ_* code (errno for
+ * READ_ERRNO); nothing is reported. */
+static int read_capped(const char *path, size_t max, int regular,
+		       struct buf *out)
+{
+	char tmp[65536];
+	struct stat st;
+	ssize_t n;
+	int fd, e, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
+	if (fd < 0)
+		return READ_ERRNO;
+	if (fstat(fd, &st) < 0) {
+		r = READ_ERRNO;
+	} else if (regular && !S_ISREG(st.st_mode)) {
+		r = READ_NOT_REGULAR;
+	} else if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		r = READ_ERRNO;
+	}
+	while (!r && (n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = READ_ERRNO;
+		else if (out->len + (size_t)n > max)
+			r = READ_TOO_BIG;
+		else
+			buf_add(out, tmp, (size_t)n);
+	}
+	e = errno;
+	explicit_bzero(tmp, sizeof(tmp));
+	close(fd);
+	errno = e;
+	return r;
+}
+
 static struct loc mark_loc(const char *file, yaml_mark_t m)
 {
 	struct loc l = { file, (unsigned)m.line + 1, (unsigned)m.column + 1 };
@@ -54,6 +112,9 @@ struct conv {
 	const char *file;
 	const struct site *site;	/* NULL while reading defaults */
 	int depth;
+	size_t values;			/* made so far, aliases included */
+	int over;			/* a limit was reported */
+	struct loc key;			/* innermost mapping key, for errors */
 };
 
 static struct sval *conv_node(struct conv *c, yaml_node_t *node);
@@ -62,13 +123,27 @@ static int read_file_value(struct conv *c, const char *arg,
 			   const struct loc *loc, struct buf *out)
 {
 	struct buf path = BUF_INIT;
-	int r = 0;
+	int r;
 
 	if (arg[0] != '/' && c->site && c->site->dir)
 		buf_addf(&path, "%s/", c->site->dir);
 	buf_addstr(&path, arg);
-	if (buf_read_file(out, path.data) < 0)
+	r = read_capped(path.data, FILE_VALUE_MAX, 1, out);
+	if (r == READ_ERRNO)
 		r = error_at(loc, "!file '%s': %s", arg, strerror(errno));
+	else if (r == READ_NOT_REGULAR)
+		r = error_at(loc, "!file '%s' is not a regular file; give a "
+				  "file that holds the value (not a device, "
+				  "FIFO or directory)",
+			     arg);
+	else if (r == READ_TOO_BIG)
+		r = error_at(loc, "!file '%s' is larger than %u KiB; it should "
+				  "hold one secret, key or certificate",
+			     arg, FILE_VALUE_MAX >> 10);
+	else if (memchr(out->data, '\0', out->len))
+		r = error_at(loc, "!file '%s' contains a NUL byte; a value is "
+				  "text",
+			     arg);
 	/* a trailing newline is an artefact of editors, not of the secret */
 	while (out->len && (out->data[out->len - 1] == '\n' ||
 			    out->data[out->len - 1] == '\r'))
@@ -185,9 +260,126 @@ static struct sval *conv_source_tag(struct conv *c, const char *tag,
 	return v;
 }
 
-static int key_seen(const struct sval *m, const char *key)
+/* Open addressing over the keys of one mapping, so a mapping of many keys
+ * costs linear time to check for duplicates. */
+struct keyset {
+	size_t *slot; /* index into keys + 1; 0 = empty */
+	size_t mask;
+};
+
+static void keyset_init(struct keyset *ks, size_t n)
 {
-	return sval_map_get(m, key) != NULL;
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	ks->slot = xcalloc(size, sizeof(*ks->slot));
+	ks->mask = size - 1;
+}
+
+/* 1 if key is already among keys (as far as added), else adds index i. */
+static int keyset_add(struct keyset *ks, char *const *keys, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)keys[i];
+	size_t h = 14695981039346656037ULL & (size_t)-1;
+
+	for (; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	for (h &= ks->mask; ks->slot[h]; h = (h + 1) & ks->mask)
+		if (!strcmp(keys[ks->slot[h] - 1], keys[i]))
+			return 1;
+	ks->slot[h] = i + 1;
+	return 0;
+}
+
+/* The text of a scalar node, or NULL after reporting a NUL inside it:
+ * C strings would silently cut "a\0;id" to "a". */
+static const char *scalar_text(yaml_node_t *node, const struct loc *loc)
+{
+	const char *text = (const char *)node->data.scalar.value;
+
+	if (strlen(text) != node->data.scalar.length) {
+		error_at(loc, "a NUL byte ('\\0') inside a value or key; "
+			      "remove it");
+		return NULL;
+	}
+	return text;
+}
+
+/* Aliases let a few bytes stand for a huge tree, and nesting costs
+ * recursion: both are counted while the tree is built. */
+static int conv_limits(struct conv *c, const struct loc *loc)
+{
+	if (c->over)
+		return -1;
+	if (++c->values > VALUES_MAX) {
+		c->over = 1;
+		/* an alias has no position of its own: name the key */
+		return error_at(c->key.file ? &c->key : loc,
+				"more than %d values (a YAML alias counts "
+				"again each time it is used); write the "
+				"values out or use fewer aliases",
+				VALUES_MAX);
+	}
+	if (c->depth > DEPTH_MAX) {
+		c->over = 1;
+		return error_at(loc, "values nest deeper than %d levels",
+				DEPTH_MAX);
+	}
+	return 0;
+}
+
+static struct sval *conv_map(struct conv *c, yaml_node_t *node,
+			     const struct loc *loc)
+{
+	size_t npairs = (size_t)(node->data.mapping.pairs.top -
+				 node->data.mapping.pairs.start);
+	struct sval *v = sval_new(SV_MAP, loc);
+	struct keyset ks;
+	yaml_node_pair_t *p;
+	int bad = 0;
+
+	keyset_init(&ks, npairs);
+	for (p = node->data.mapping.pairs.start;
+	     p < node->data.mapping.pairs.top && !c->over; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		struct loc kl = mark_loc(c->file, k->start_mark);
+		struct sval *val;
+		const char *key;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			bad = error_at(&kl, "mapping keys must be plain "
+					    "strings");
+			continue;
+		}
+		if (!(key = scalar_text(k, &kl))) {
+			bad = -1;
+			continue;
+		}
+		if (!strcmp(key, "<<")) {
+			bad = error_at(&kl, "YAML merge keys ('<<') are not "
+					    "supported; write the keys out");
+			continue;
+		}
+		c->key = kl;
+		val = conv_node(c, yaml_document_get_node(c->doc, p->value));
+		if (!val) {
+			bad = -1;
+			continue;
+		}
+		sval_map_put(v, key, &kl, val);
+		if (keyset_add(&ks, v->keys, v->n - 1)) {
+			bad = error_at(&kl, "duplicate key '%s'", key);
+			sval_free(v->items[--v->n]);
+			free(v->keys[v->n]);
+		}
+	}
+	free(ks.slot);
+	if (bad || c->over) {
+		sval_free(v);
+		v = NULL;
+	}
+	return v;
 }
 
 static struct sval *conv_node(struct conv *c, yaml_node_t *node)
@@ -196,15 +388,16 @@ static struct sval *conv_node(struct conv *c, yaml_node_t *node)
 	const char *tag = (const char *)node->tag;
 	struct sval *v = NULL;
 
-	if (++c->depth > 64) {
-		error_at(&loc, "nesting too deep");
+	c->depth++;
+	if (conv_limits(c, &loc) < 0)
 		goto out;
-	}
 	switch (node->type) {
 	case YAML_SCALAR_NODE: {
-		const char *text = (const char *)node->data.scalar.value;
+		const char *text = scalar_text(node, &loc);
 		int plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 
+		if (!text)
+			break;
 		if (c->site && tag && tag[0] == '!' && tag[1] != '!') {
 			v = conv_source_tag(c, tag, text, &loc);
 			break;
@@ -237,48 +430,9 @@ static struct sval *conv_node(struct conv *c, yaml_node_t *node)
 		}
 		break;
 	}
-	case YAML_MAPPING_NODE: {
-		yaml_node_pair_t *p;
-		int bad = 0;
-
-		v = sval_new(SV_MAP, &loc);
-		for (p = node->data.mapping.pairs.start;
-		     p < node->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-			struct loc kl = mark_loc(c->file, k->start_mark);
-			struct sval *val;
-			const char *key;
-
-			if (k->type != YAML_SCALAR_NODE) {
-				bad = error_at(&kl, "mapping keys must be "
-						    "plain strings");
-				continue;
-			}
-			key = (const char *)k->data.scalar.value;
-			if (!strcmp(key, "<<")) {
-				bad = error_at(&kl, "YAML merge keys ('<<') "
-						    "are not supported; write "
-						    "the keys out");
-				continue;
-			}
-			if (key_seen(v, key)) {
-				bad = error_at(&kl, "duplicate key '%s'", key);
-				continue;
-			}
-			val = conv_node(c, yaml_document_get_node(c->doc,
-								  p->value));
-			if (!val) {
-				bad = -1;
-				continue;
-			}
-			sval_map_put(v, key, &kl, val);
-		}
-		if (bad) {
-			sval_free(v);
-			v = NULL;
-		}
+	case YAML_MAPPING_NODE:
+		v = conv_map(c, node, &loc);
 		break;
-	}
 	case YAML_NO_NODE:
 		v = sval_new(SV_NULL, &loc);
 		break;
@@ -288,6 +442,52 @@ out:
 	return v;
 }
 
+/* libyaml's loader has no limits of its own: deep nesting costs it time
+ * quadratic in the depth (200000 '[' took 67 s) and every event costs
+ * memory, so one pass over the events checks both before a document is
+ * built. A syntax error is left to the loader, which reports it. */
+static int prescan_yaml(const char *file, const char *data, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t events = 0;
+	int depth = 0, r = 0, end = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		die("out of memory (yaml)");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
+				     len);
+	while (!r && !end && yaml_parser_parse(&parser, &ev)) {
+		struct loc l = mark_loc(file, ev.start_mark);
+
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > DEPTH_MAX)
+				r = error_at(&l, "values nest deeper than %d "
+						 "levels",
+					     DEPTH_MAX);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			end = 1;
+			break;
+		default:
+			break;
+		}
+		if (!r && ++events > 2 * (size_t)VALUES_MAX)
+			r = error_at(&l, "more than %d values; a site file "
+					 "is not that big",
+				     VALUES_MAX);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
 /* Parses one YAML document. *root is NULL for an empty file. */
 static int parse_yaml(const char *file, const char *data, size_t len,
 		      const struct site *site, struct sval **root,
@@ -295,11 +495,13 @@ static int parse_yaml(const char *file, const char *data, size_t len,
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
-	struct conv c = { &doc, file, site, 0 };
+	struct conv c = { &doc, file, site, 0, 0, 0, { NULL, 0, 0 } };
 	yaml_node_t *top;
 	int r = -1;
 
 	*root = NULL;
+	if (prescan_yaml(file, data, len) < 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		die("out of memory (yaml)");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
@@ -500,6 +702,13 @@ static int expand_scalar(struct site *s, struct sval *sv, int depth)
 		} else {
 			buf_addstr(&out, ref->val->str);
 		}
+		/* references of references double at each step */
+		if (out.len > EXPAND_MAX) {
+			r = error_at(&sv->loc, "'{{ %s }}' makes the value "
+					       "longer than %u KiB",
+				     ref->name, EXPAND_MAX >> 10);
+			break;
+		}
 		p = close + 2;
 	}
 	if (!r) {
@@ -670,6 +879,12 @@ static int inventory_group(const struct sval *g, const char *name,
 	for (i = 0; h && h->type == SV_MAP && i < h->n; i++) {
 		struct sval *e = NULL;
 
+		if (hosts->n >= HOSTS_MAX)
+			return error_at(&h->key_locs[i], "more than %d hosts; "
+							 "split the fleet into "
+							 "several site files",
+					HOSTS_MAX);
+
 		for (j = 0; j < hosts->n; j++)
 			if (!strcmp(hosts->keys[j], h->keys[i]))
 				e = hosts->items[j];
@@ -755,6 +970,12 @@ static int take_hosts(struct site *s, struct sval *root, const char *want,
 	if (hosts && hosts->type != SV_MAP && hosts->type != SV_NULL) {
 		r = error_at(&hosts->loc, "'hosts' must map host names to their "
 					  "variables");
+		goto out;
+	}
+	if (hosts && hosts->n > HOSTS_MAX) {
+		r = error_at(&hosts->loc, "more than %d hosts; split the fleet "
+					  "into several site files",
+			     HOSTS_MAX);
 		goto out;
 	}
 	for (i = 0; hosts && i < hosts->n; i++) {
@@ -853,7 +1074,7 @@ static int load(struct site *s, const char *name, const char *data,
 		size_t len, const char *host)
 {
 	struct sval *root = NULL, *entry = NULL;
-	size_t i;
+	size_t i, unknown = 0;
 	int r = 0;
 
 	load_defaults(s);
@@ -872,9 +1093,16 @@ static int load(struct site *s, const char *name, const char *data,
 	for (i = 0; root && i < root->n; i++) {
 		if (!root->keys[i][0])
 			continue; /* the hosts: map, taken above */
+		if (unknown == UNKNOWN_KEYS_MAX) {
+			error_at(&root->key_locs[i], "too many unknown keys; "
+						     "is this a site file?");
+			break;
+		}
 		if (set_var(s, root->keys[i], &root->key_locs[i],
-			    root->items[i]) < 0)
+			    root->items[i]) < 0) {
 			r = -1;
+			unknown++;
+		}
 		root->items[i] = sval_new(SV_NULL, NULL);
 	}
 	sval_free(root);
@@ -938,6 +1166,23 @@ int site_load(struct site *s, const char *path)
 	return site_load_host(s, path, NULL);
 }
 
+/* The site file may be a pipe (<(sops -d site.yml)), so it is read as a
+ * stream, up to a bound. */
+static int read_bounded(const char *path, const char *what, struct buf *b)
+{
+	int r = read_capped(path, SITE_MAX_BYTES, 0, b);
+
+	if (r == READ_ERRNO)
+		return error("cannot read %s '%s': %s", what, path,
+			     strerror(errno));
+	if (r == READ_TOO_BIG)
+		return error("%s '%s' is larger than %u MiB (or a stream "
+			     "that does not end); split the fleet into "
+			     "several site files",
+			     what, path, SITE_MAX_BYTES >> 20);
+	return 0;
+}
+
 int site_load_host(struct site *s, const char *path, const char *host)
 {
 	struct buf b = BUF_INIT;
@@ -945,11 +1190,9 @@ int site_load_host(struct site *s, const char *path, const char *host)
 
 	memset(s, 0, sizeof(*s));
 	set_path(s, path);
-	if (buf_read_file(&b, path) < 0) {
-		r = error("cannot read site file '%s': %s", path,
-			  strerror(errno));
+	if (read_bounded(path, "site file", &b) < 0) {
 		buf_release(&b);
-		return r;
+		return -1;
 	}
 	r = load(s, s->path, b.data, b.len, host);
 	buf_release(&b);
@@ -995,10 +1238,9 @@ int yaml_read_file(const char *path, struct sval **root)
 	int r;
 
 	*root = NULL;
-	if (buf_read_file(&b, path) < 0) {
-		r = error("cannot read '%s': %s", path, strerror(errno));
-		buf_release(&b);
-		return r;
+	if (read_bounded(path, "file", &b) < 0) {
+		buf_wipe(&b);
+		return -1;
 	}
 	r = parse_yaml(path, b.data, b.len, NULL, root, NULL);
 	explicit_bzero(b.data, b.len);

@@ -15,7 +15,12 @@
 #include "buf.h"
 #include "site_types.h"
 #include "sval.h"
+#include "sysdir.h"
 #include "banned.h"
+
+/* No real list is this long; a hostile one must not cost quadratic time in
+ * the duplicate checks. */
+#define LIST_MAX 4096
 
 typedef int (*check_fn)(struct sval *v, const char *name,
 			const struct site *s);
@@ -89,11 +94,18 @@ static int to_list(struct sval *v, const char *name)
 		sval_free(out);
 		return 0;
 	}
-	if (v->type == SV_MAP) {
+	if (v->type == SV_MAP || (v->type == SV_SEQ && v->n > LIST_MAX)) {
 		sval_free(out);
-		return error_at(&v->loc, "'%s' must be a string or a list of "
-					 "strings, not a mapping",
-				name);
+		if (v->type == SV_MAP)
+			r = error_at(&v->loc, "'%s' must be a string or a list "
+					      "of strings, not a mapping",
+				     name);
+		else
+			r = error_at(&v->loc, "'%s' has more than %d items",
+				     name, LIST_MAX);
+		/* callers walk the items even after an error */
+		sval_clear(v, SV_SEQ);
+		return r;
 	}
 	if (v->type == SV_SCALAR) {
 		struct sval *item = sval_copy(v);
@@ -149,8 +161,13 @@ static int to_list(struct sval *v, const char *name)
 	return r;
 }
 
+/* Checks a path on the target and stores it normalised (no "//", "/./"
+ * or trailing "/"), so that no spelling slips past the checks after this
+ * one and later stages see one form. ".." is refused, not resolved: on
+ * the target a symlink could make it mean another place. */
 static int check_abs_path(struct sval *v, const char *name)
 {
+	struct buf b = BUF_INIT;
 	const char *p = v->str;
 
 	if (!p[0])
@@ -159,11 +176,50 @@ static int check_abs_path(struct sval *v, const char *name)
 		return error_at(&v->loc, "'%s' must be an absolute path, not "
 					 "'%s' (start it with '/')",
 				name, p);
-	if (has_control(p) || strstr(p, "/../") || ends_with(p, "/..") ||
-	    strchr(p, '"') || strchr(p, '\\'))
-		return error_at(&v->loc, "'%s': path '%s' has '..', quotes, "
+	if (has_control(p) || strchr(p, '"') || strchr(p, '\\'))
+		return error_at(&v->loc, "'%s': path '%s' has quotes, "
 					 "backslashes or control characters",
 				name, p);
+	path_normalise(p, &b);
+	if (strstr(p, "/../") || ends_with(p, "/..")) {
+		error_at(&v->loc, "'%s': path '%s' has '..'; write the "
+				  "directory itself, e.g. '%s'",
+			 name, p, b.data);
+		buf_release(&b);
+		return -1;
+	}
+	sval_set_str(v, b.data);
+	buf_release(&b);
+	return 0;
+}
+
+/* The service user owns these directories (root makes and chowns them,
+ * purge may delete them), so none may be a system directory, lie above
+ * one, or lie in a tree where only root may own anything. */
+static int user_dir(struct sval *v, const char *name, const char *example)
+{
+	const char *d;
+
+	if (!v->str[0])
+		return error_at(&v->loc, "'%s' must not be empty; e.g. %s",
+				name, example);
+	d = sysdir_find(v->str);
+	if (d && !strcmp(d, v->str))
+		return error_at(&v->loc, "'%s' is '%s', a system directory; "
+					 "the service user needs a directory "
+					 "of its own, e.g. %s",
+				name, v->str, example);
+	if (d)
+		return error_at(&v->loc, "'%s' is '%s', which holds the system "
+					 "directory '%s'; the service user "
+					 "needs a directory of its own, e.g. %s",
+				name, v->str, d, example);
+	d = sysdir_root_tree(v->str);
+	if (d)
+		return error_at(&v->loc, "'%s' is '%s', inside %s, where only "
+					 "root may own files; the service user "
+					 "needs a directory of its own, e.g. %s",
+				name, v->str, d, example);
 	return 0;
 }
 
@@ -273,9 +329,16 @@ static int c_id(struct sval *v, const char *name, const struct site *s)
 	if (want_scalar(v, name, "a number") < 0)
 		return -1;
 	if (parse_uint(v->str, 2147483646UL, &n) < 0)
-		return error_at(&v->loc, "'%s' must be a number from 0 to "
+		return error_at(&v->loc, "'%s' must be a number from 1 to "
 					 "2147483646, not '%s'",
 				name, v->str);
+	if (n == 0)
+		return error_at(&v->loc, "'%s' is 0, root's id on every host; "
+					 "the agent runs commands for a remote "
+					 "Komodo Core and must not have root's "
+					 "rights; leave it empty to let the "
+					 "host choose",
+				name);
 	return 0;
 }
 
@@ -289,9 +352,13 @@ static int c_path(struct sval *v, const char *name, const struct site *s)
 /* Packages ship the config as a conffile, so it must live under /etc. */
 static int c_confpath(struct sval *v, const char *name, const struct site *s)
 {
-	if (c_path(v, name, s) < 0)
+	if (want_scalar(v, name, "an absolute path") < 0)
 		return -1;
-	if (starts_with(v->str, "/etc/") && !ends_with(v->str, "/"))
+	/* a trailing '/' names a directory: do not normalise it away */
+	if (!ends_with(v->str, "/") && check_abs_path(v, name) < 0)
+		return -1;
+	if (starts_with(v->str, "/etc/") && !ends_with(v->str, "/") &&
+	    !sysdir_find(v->str))
 		return 0;
 	return error_at(&v->loc, "'%s' is '%s'; a package ships its config "
 				 "under /etc as a conffile (kept on upgrade), "
@@ -299,32 +366,48 @@ static int c_confpath(struct sval *v, const char *name, const struct site *s)
 			name, v->str);
 }
 
-/* The service user's home is made, chowned and, on purge, deleted: a
- * system directory there would be a disaster. */
+/* The service user's home is made, chowned and, on purge, deleted. */
 static int c_home(struct sval *v, const char *name, const struct site *s)
 {
-	static const char *const system_dirs[] = {
-		"/", "/root", "/home", "/usr", "/etc", "/var", "/bin", "/sbin",
-		"/lib", "/lib64", "/boot", "/dev", "/proc", "/sys", "/run",
-		"/tmp", "/opt", "/srv", "/mnt", "/media", NULL,
-	};
-	size_t i, n;
+	if (c_path(v, name, s) < 0)
+		return -1;
+	return user_dir(v, name, "/home/komodo or /var/lib/komodo");
+}
+
+/* Root directory, repo, stack and build directories: made and chowned
+ * for the service user like its home. */
+static int c_datadir(struct sval *v, const char *name, const struct site *s)
+{
+	if (c_path(v, name, s) < 0)
+		return -1;
+	return user_dir(v, name, "/home/komodo/.komodo");
+}
+
+/* Root gives the config directory to the service user's group (chown
+ * root:group, chmod 0750) and removes it on purge. */
+static int c_confdir(struct sval *v, const char *name, const struct site *s)
+{
+	const char *d;
 
 	if (c_path(v, name, s) < 0)
 		return -1;
-	n = strlen(v->str);
-	while (n > 1 && v->str[n - 1] == '/')
-		n--;
-	for (i = 0; system_dirs[i]; i++)
-		if (strlen(system_dirs[i]) == n &&
-		    !strncmp(v->str, system_dirs[i], n))
-			return error_at(&v->loc, "'%s' is '%s', a system "
-						 "directory; the service user "
-						 "needs a home of its own, e.g. "
-						 "/home/komodo or /var/lib/komodo",
-					name, v->str);
-	if (!v->str[0])
-		return error_at(&v->loc, "'%s' must not be empty", name);
+	d = v->str[0] ? sysdir_find(v->str) : NULL;
+	if (d)
+		return error_at(&v->loc, "'%s' is '%s', %s%s%s; the scripts "
+					 "give it to the service user's group "
+					 "and remove it on purge: use a "
+					 "directory of its own, e.g. "
+					 "/etc/komodo",
+				name, v->str,
+				strcmp(d, v->str) ? "which holds the system "
+						    "directory '"
+						  : "a system directory",
+				strcmp(d, v->str) ? d : "",
+				strcmp(d, v->str) ? "'" : "");
+	if (!path_within(v->str, "/etc"))
+		return error_at(&v->loc, "'%s' is '%s'; the package's config "
+					 "lives below /etc, e.g. /etc/komodo",
+				name, v->str);
 	return 0;
 }
 
@@ -334,6 +417,14 @@ static int c_user(struct sval *v, const char *name, const struct site *s)
 
 	if (want_scalar(v, name, "a user or group name") < 0)
 		return -1;
+	/* the name is looked up on the host; uid/gid 0 is caught by !id */
+	if (!strcmp(v->str, "root"))
+		return error_at(&v->loc, "'%s' is 'root'; the agent runs "
+					 "commands for a remote Komodo Core, "
+					 "so it must run as an unprivileged "
+					 "account of its own (e.g. komodo), "
+					 "never with root's rights",
+				name);
 	p = v->str;
 	if (!p[0] || strlen(p) > 32 || !(islower((unsigned char)p[0]) ||
 					 p[0] == '_'))
@@ -801,6 +892,9 @@ static int want_list_of_maps(struct sval *v, const char *name)
 	if (v->type != SV_SEQ)
 		return error_at(&v->loc, "'%s' must be a list, not %s", name,
 				shape(v));
+	if (v->n > LIST_MAX)
+		return error_at(&v->loc, "'%s' has more than %d items", name,
+				LIST_MAX);
 	for (i = 0; i < v->n; i++)
 		if (v->items[i]->type != SV_MAP)
 			r = error_at(&v->items[i]->loc,
@@ -1099,6 +1193,8 @@ static const struct site_type types[] = {
 	{ "!path", c_path, 0 },
 	{ "!confpath", c_confpath, 0 },
 	{ "!home", c_home, 0 },
+	{ "!datadir", c_datadir, 0 },
+	{ "!confdir", c_confdir, 0 },
 	{ "!user", c_user, 0 },
 	{ "!ip", c_ip, 0 },
 	{ "!cidrs", c_cidrs, 0 },

@@ -274,9 +274,12 @@ void info(const char *fmt, ...)
 size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t *row = xmalloc((lb + 1) * sizeof(*row));
-	size_t r;
+	size_t *row, r;
 
+	/* suggestions are for short names; hostile keys may be megabytes */
+	if (la > 256 || lb > 256)
+		return la > lb ? la : lb;
+	row = xmalloc((lb + 1) * sizeof(*row));
 	for (j = 0; j <= lb; j++)
 		row[j] = j;
 	for (i = 1; i <= la; i++) {
