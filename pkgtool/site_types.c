@@ -421,9 +421,9 @@ static int c_user(struct sval *v, const char *name, const struct site *s)
 	if (!strcmp(v->str, "root"))
 		return error_at(&v->loc, "'%s' is 'root'; the agent runs "
 					 "commands for a remote Komodo Core, "
-					 "so it must run as an unprivileged "
-					 "account of its own (e.g. komodo), "
-					 "never with root's rights",
+					 "so its user and group must be "
+					 "unprivileged ones of its own (e.g. "
+					 "komodo), never root's",
 				name);
 	p = v->str;
 	if (!p[0] || strlen(p) > 32 || !(islower((unsigned char)p[0]) ||
