@@ -174,6 +174,8 @@ void diag_escape(FILE *f, const char *text, size_t n)
 	}
 }
 
+#define DIAG_MAX 4096
+
 /* Messages quote site text (values, keys, file names): a control character
  * in it must not reach the terminal as one, so the whole line is escaped
  * here, once, for every diagnostic. */
@@ -204,7 +206,13 @@ static void vreport(const struct loc *loc, const char *kind, const char *fmt,
 		msg = xmalloc((size_t)n + 1);
 		vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	}
-	diag_escape(f, msg, (size_t)n);
+	/* a value of megabytes quoted in full helps no one */
+	if (n > DIAG_MAX) {
+		diag_escape(f, msg, DIAG_MAX);
+		fputs("...", f);
+	} else {
+		diag_escape(f, msg, (size_t)n);
+	}
 	if (msg != small)
 		free(msg);
 	fputc('\n', f);
