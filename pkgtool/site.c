@@ -174,6 +174,7 @@ static int vault_password(const struct loc *loc)
 	const char *path = vault_file ? vault_file
 				      : getenv("ANSIBLE_VAULT_PASSWORD_FILE");
 	size_t b = 0;
+	int r;
 
 	if (vault_pw_read)
 		return vault_pw.len ? 0 : -1;
@@ -183,9 +184,13 @@ static int vault_password(const struct loc *loc)
 		return error_at(loc, "!vault value, but no vault password: "
 				     "pass --vault-password-file FILE (or set "
 				     "ANSIBLE_VAULT_PASSWORD_FILE)");
-	if (buf_read_file(&vault_pw, path) < 0)
+	r = read_capped(path, FILE_VALUE_MAX, 0, &vault_pw);
+	if (r == READ_ERRNO)
 		return error("cannot read vault password file '%s': %s", path,
 			     strerror(errno));
+	if (r == READ_TOO_BIG)
+		return error("vault password file '%s' is larger than %u KiB",
+			     path, FILE_VALUE_MAX >> 10);
 	/* ansible strips the password file's surrounding whitespace */
 	while (vault_pw.len && isspace((unsigned char)
 					       vault_pw.data[vault_pw.len - 1]))

@@ -96,6 +96,14 @@ test_expect_success '!file: a NUL byte in the file is refused' '
 	grep "^f.yml:1:18: error: !file .nul. contains a NUL byte" err
 '
 
+test_expect_success 'a vault password file that never ends: bounded' '
+	printf "komodo_passkeys: !vault |\n  \$ANSIBLE_VAULT;1.1;AES256\n  00\n" \
+		>v.yml &&
+	test_must_fail "$PKGTOOL" --vault-password-file /dev/zero check v.yml \
+		2>err &&
+	grep "vault password file ./dev/zero. is larger than 1024 KiB" err
+'
+
 # Each variable doubles the one before: 2^20 copies without a bound.
 test_expect_success '"{{ name }}" chains cannot blow up a value' '
 	prev= &&
