@@ -8,11 +8,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "buf.h"
@@ -20,7 +17,6 @@
 #include "site.h"
 #include "site_types.h"
 #include "sval.h"
-#include "vault.h"
 #include "banned.h"
 
 /* Role variables that were renamed; a site using the old name gets the new
@@ -43,60 +39,16 @@ static const char *const renamed[][2] = {
 	{ "komodo_download_sources", "komodo_download_base_url" },
 };
 
-/* Bounds on hostile input: a site file (or a stream that never ends), a
- * value read with !file, the values a document may produce (a YAML alias
+/* Bounds on hostile input: a site file (or a stream that never ends), the
+ * values a document may produce (a YAML alias
  * is a copy each time it is used: 475 bytes of aliases made 3.9 GB), the
  * nesting, one value built from "{{ name }}" references, the hosts of a
  * fleet and the items of one list. Each is far above any real site. */
 #define SITE_MAX_BYTES (4u << 20)
-#define FILE_VALUE_MAX (1u << 20)
 #define VALUES_MAX 100000
 #define DEPTH_MAX 64
 #define EXPAND_MAX (64u << 10)
-#define HOSTS_MAX 10000
 #define UNKNOWN_KEYS_MAX 20
-
-enum { READ_ERRNO = -1, READ_TOO_BIG = -2, READ_NOT_REGULAR = -3 };
-
-/* Reads at most max bytes of path. With regular, anything but a regular
- * file is refused before a byte is read (O_NONBLOCK: opening a FIFO does
- * not wait for a writer). Returns 0 or a READ_* code (errno for
- * READ_ERRNO); nothing is reported. */
-static int read_capped(const char *path, size_t max, int regular,
-		       struct buf *out)
-{
-	char tmp[65536];
-	struct stat st;
-	ssize_t n;
-	int fd, e, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
-	if (fd < 0)
-		return READ_ERRNO;
-	if (fstat(fd, &st) < 0) {
-		r = READ_ERRNO;
-	} else if (regular && !S_ISREG(st.st_mode)) {
-		r = READ_NOT_REGULAR;
-	} else if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		r = READ_ERRNO;
-	}
-	while (!r && (n = read(fd, tmp, sizeof(tmp))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = READ_ERRNO;
-		else if (out->len + (size_t)n > max)
-			r = READ_TOO_BIG;
-		else
-			buf_add(out, tmp, (size_t)n);
-	}
-	e = errno;
-	explicit_bzero(tmp, sizeof(tmp));
-	close(fd);
-	errno = e;
-	return r;
-}
 
 static struct loc mark_loc(const char *file, yaml_mark_t m)
 {
@@ -118,152 +70,6 @@ struct conv {
 };
 
 static struct sval *conv_node(struct conv *c, yaml_node_t *node);
-
-static int read_file_value(struct conv *c, const char *arg,
-			   const struct loc *loc, struct buf *out)
-{
-	struct buf path = BUF_INIT;
-	int r;
-
-	if (arg[0] != '/' && c->site && c->site->dir)
-		buf_addf(&path, "%s/", c->site->dir);
-	buf_addstr(&path, arg);
-	r = read_capped(path.data, FILE_VALUE_MAX, 1, out);
-	if (r == READ_ERRNO)
-		r = error_at(loc, "!file '%s': %s", arg, strerror(errno));
-	else if (r == READ_NOT_REGULAR)
-		r = error_at(loc, "!file '%s' is not a regular file; give a "
-				  "file that holds the value (not a device, "
-				  "FIFO or directory)",
-			     arg);
-	else if (r == READ_TOO_BIG)
-		r = error_at(loc, "!file '%s' is larger than %u KiB; it should "
-				  "hold one secret, key or certificate",
-			     arg, FILE_VALUE_MAX >> 10);
-	else if (memchr(out->data, '\0', out->len))
-		r = error_at(loc, "!file '%s' contains a NUL byte; a value is "
-				  "text",
-			     arg);
-	/* a trailing newline is an artefact of editors, not of the secret */
-	while (out->len && (out->data[out->len - 1] == '\n' ||
-			    out->data[out->len - 1] == '\r'))
-		buf_truncate(out, out->len - 1);
-	buf_release(&path);
-	return r;
-}
-
-/* ---- Ansible Vault ------------------------------------------------------ */
-
-static const char *vault_file;
-static struct buf vault_pw = BUF_INIT;
-static int vault_pw_read;
-
-void site_set_vault_password_file(const char *path)
-{
-	vault_file = path;
-}
-
-static void vault_forget(void)
-{
-	buf_wipe(&vault_pw);
-}
-
-/* Read once: the file may be a pipe (--vault-password-file <(pass x)). */
-static int vault_password(const struct loc *loc)
-{
-	const char *path = vault_file ? vault_file
-				      : getenv("ANSIBLE_VAULT_PASSWORD_FILE");
-	size_t b = 0;
-	int r;
-
-	if (vault_pw_read)
-		return vault_pw.len ? 0 : -1;
-	vault_pw_read = 1;
-	atexit(vault_forget);
-	if (!path || !path[0])
-		return error_at(loc, "!vault value, but no vault password: "
-				     "pass --vault-password-file FILE (or set "
-				     "ANSIBLE_VAULT_PASSWORD_FILE)");
-	r = read_capped(path, FILE_VALUE_MAX, 0, &vault_pw);
-	if (r == READ_ERRNO)
-		return error("cannot read vault password file '%s': %s", path,
-			     strerror(errno));
-	if (r == READ_TOO_BIG)
-		return error("vault password file '%s' is larger than %u KiB",
-			     path, FILE_VALUE_MAX >> 10);
-	/* ansible strips the password file's surrounding whitespace */
-	while (vault_pw.len && isspace((unsigned char)
-					       vault_pw.data[vault_pw.len - 1]))
-		buf_truncate(&vault_pw, vault_pw.len - 1);
-	while (b < vault_pw.len && isspace((unsigned char)vault_pw.data[b]))
-		b++;
-	if (b) {
-		memmove(vault_pw.data, vault_pw.data + b, vault_pw.len - b);
-		buf_truncate(&vault_pw, vault_pw.len - b);
-	}
-	if (!vault_pw.len)
-		return error("vault password file '%s' is empty", path);
-	return 0;
-}
-
-static int vault_value(const char *text, const struct loc *loc,
-		       struct buf *out)
-{
-	int r;
-
-	if (vault_password(loc) < 0)
-		return -1;
-	diag_set_loc(loc);
-	r = vault_decrypt(text, strlen(text), vault_pw.data, vault_pw.len,
-			  "!vault", out);
-	diag_set_loc(NULL);
-	if (r == 0 && memchr(out->data, '\0', out->len))
-		r = error_at(loc, "!vault: the decrypted value contains a NUL "
-				  "byte");
-	return r;
-}
-
-/* Site files may take any scalar from the environment, a file or a vault. */
-static struct sval *conv_source_tag(struct conv *c, const char *tag,
-				    const char *text, const struct loc *loc)
-{
-	struct buf b = BUF_INIT;
-	struct sval *v;
-
-	if (!strcmp(tag, "!env")) {
-		const char *e = getenv(text);
-
-		if (!e) {
-			error_at(loc,
-				 "!env: environment variable '%s' is not set",
-				 text);
-			return NULL;
-		}
-		buf_addstr(&b, e);
-	} else if (!strcmp(tag, "!file")) {
-		if (read_file_value(c, text, loc, &b) < 0) {
-			buf_release(&b);
-			return NULL;
-		}
-	} else if (!strcmp(tag, "!vault")) {
-		if (vault_value(text, loc, &b) < 0) {
-			buf_wipe(&b);
-			return NULL;
-		}
-	} else {
-		error_at(loc, "unknown tag '%s' (supported: !env, !file, "
-			      "!vault)",
-			 tag);
-		return NULL;
-	}
-	v = sval_scalar(b.data, loc);
-	v->quoted = 1;
-	v->secret = 1;
-	if (b.alloc)
-		explicit_bzero(b.data, b.len);
-	buf_release(&b);
-	return v;
-}
 
 /* Open addressing over the keys of one mapping, so a mapping of many keys
  * costs linear time to check for duplicates. */
@@ -404,7 +210,7 @@ static struct sval *conv_node(struct conv *c, yaml_node_t *node)
 		if (!text)
 			break;
 		if (c->site && tag && tag[0] == '!' && tag[1] != '!') {
-			v = conv_source_tag(c, tag, text, &loc);
+			v = site_source_tag(c->site->dir, tag, text, &loc);
 			break;
 		}
 		if (plain && (!strcmp(text, "~") || !strcmp(text, "null") ||
@@ -817,204 +623,6 @@ trim:
 
 /* ---- load ---------------------------------------------------------------- */
 
-/* ---- Ansible inventories ----------------------------------------------- */
-
-/* Sets key in map m to a copy of v, replacing an earlier value: a host's
- * own value wins over its groups', an inner group's over an outer one's. */
-static void map_set(struct sval *m, const char *key, const struct loc *kloc,
-		    const struct sval *v)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->keys[i], key)) {
-			sval_free(m->items[i]);
-			m->items[i] = sval_copy(v);
-			m->key_locs[i] = *kloc;
-			return;
-		}
-	sval_map_put(m, key, kloc, sval_copy(v));
-}
-
-static void map_merge(struct sval *dst, const struct sval *src)
-{
-	size_t i;
-
-	for (i = 0; src && src->type == SV_MAP && i < src->n; i++)
-		map_set(dst, src->keys[i], &src->key_locs[i], src->items[i]);
-}
-
-/* Walks one group: its vars apply to its hosts and, through the children,
- * to theirs. chain holds the vars of the enclosing groups (not 'all',
- * whose vars are the site's). */
-static int inventory_group(const struct sval *g, const char *name,
-			   const struct sval **chain, size_t depth,
-			   struct sval *hosts)
-{
-	static const char *const fields[] = { "hosts", "vars", "children" };
-	const struct sval *h, *c, *v;
-	size_t i, j;
-	int r = 0;
-
-	if (g->type == SV_NULL)
-		return 0;
-	if (g->type != SV_MAP)
-		return error_at(&g->loc, "inventory group '%s' must be a "
-					 "mapping of hosts, vars and children",
-				name);
-	if (depth >= 16)
-		return error_at(&g->loc, "inventory groups nest too deep");
-	for (i = 0; i < g->n; i++) {
-		for (j = 0; j < ARRAY_SIZE(fields); j++)
-			if (!strcmp(g->keys[i], fields[j]))
-				break;
-		if (j == ARRAY_SIZE(fields))
-			r = error_at(&g->key_locs[i],
-				     "inventory group '%s': unknown entry '%s' "
-				     "(hosts, vars or children)",
-				     name, g->keys[i]);
-	}
-	v = sval_map_get(g, "vars");
-	if (v && v->type != SV_MAP && v->type != SV_NULL)
-		return error_at(&v->loc, "'vars' of group '%s' must be a "
-					 "mapping",
-				name);
-	chain[depth] = strcmp(name, "all") ? v : NULL;
-	h = sval_map_get(g, "hosts");
-	for (i = 0; h && h->type == SV_MAP && i < h->n; i++) {
-		struct sval *e = NULL;
-
-		if (hosts->n >= HOSTS_MAX)
-			return error_at(&h->key_locs[i], "more than %d hosts; "
-							 "split the fleet into "
-							 "several site files",
-					HOSTS_MAX);
-
-		for (j = 0; j < hosts->n; j++)
-			if (!strcmp(hosts->keys[j], h->keys[i]))
-				e = hosts->items[j];
-		if (!e) {
-			sval_map_put(hosts, h->keys[i], &h->key_locs[i],
-				     sval_new(SV_MAP, &h->key_locs[i]));
-			e = hosts->items[hosts->n - 1];
-		}
-		for (j = 0; j <= depth; j++)
-			map_merge(e, chain[j]);
-		if (h->items[i]->type != SV_MAP &&
-		    h->items[i]->type != SV_NULL)
-			r = error_at(&h->items[i]->loc, "host '%s' must be a "
-							"mapping of variables",
-				     h->keys[i]);
-		map_merge(e, h->items[i]);
-	}
-	c = sval_map_get(g, "children");
-	for (i = 0; c && c->type == SV_MAP && i < c->n; i++)
-		if (inventory_group(c->items[i], c->keys[i], chain, depth + 1,
-				    hosts) < 0)
-			r = -1;
-	return r;
-}
-
-/* An inventory ("all:" with hosts, vars and children) becomes a site:
- * all.vars are the site's values, every host gets its groups' vars and
- * its own, so existing inventories build as they are. */
-static int inventory_flatten(struct sval **rootp)
-{
-	struct sval *root = *rootp, *site, *hosts;
-	const struct sval *all, *vars, *chain[16];
-	int r;
-
-	if (!root || root->type != SV_MAP || root->n != 1 ||
-	    strcmp(root->keys[0], "all"))
-		return 0;
-	all = root->items[0];
-	site = sval_new(SV_MAP, &root->loc);
-	hosts = sval_new(SV_MAP, &all->loc);
-	r = inventory_group(all, "all", chain, 0, hosts);
-	vars = sval_map_get(all, "vars");
-	map_merge(site, vars);
-	if (hosts->n)
-		sval_map_put(site, "hosts", &all->loc, hosts);
-	else
-		sval_free(hosts);
-	sval_free(root);
-	*rootp = site;
-	return r;
-}
-
-/* Host names become directory names under out/ and server names in Core. */
-static int host_name_ok(const char *h)
-{
-	const char *p;
-
-	if (!h[0] || h[0] == '.' || strlen(h) > 253)
-		return 0;
-	for (p = h; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
-			return 0;
-	return 1;
-}
-
-/* Takes the hosts: map out of root, lists its names, and returns the
- * entry of the wanted host (NULL for the whole site). */
-static int take_hosts(struct site *s, struct sval *root, const char *want,
-		      struct sval **entry)
-{
-	struct sval *hosts = NULL;
-	size_t i;
-	int r = 0;
-
-	*entry = NULL;
-	for (i = 0; root && i < root->n; i++)
-		if (!strcmp(root->keys[i], "hosts")) {
-			hosts = root->items[i];
-			root->items[i] = sval_new(SV_NULL, NULL);
-			free(root->keys[i]);
-			root->keys[i] = xstrdup("");
-		}
-	if (hosts && hosts->type != SV_MAP && hosts->type != SV_NULL) {
-		r = error_at(&hosts->loc, "'hosts' must map host names to their "
-					  "variables");
-		goto out;
-	}
-	if (hosts && hosts->n > HOSTS_MAX) {
-		r = error_at(&hosts->loc, "more than %d hosts; split the fleet "
-					  "into several site files",
-			     HOSTS_MAX);
-		goto out;
-	}
-	for (i = 0; hosts && i < hosts->n; i++) {
-		struct sval *h = hosts->items[i];
-
-		if (!host_name_ok(hosts->keys[i])) {
-			r = error_at(&hosts->key_locs[i],
-				     "host name '%s' may only contain letters, "
-				     "digits, '.', '_' and '-'",
-				     hosts->keys[i]);
-			continue;
-		}
-		if (h->type != SV_MAP && h->type != SV_NULL) {
-			r = error_at(&h->loc, "host '%s' must be a mapping of "
-					      "variables (or empty)",
-				     hosts->keys[i]);
-			continue;
-		}
-		s->hosts = xrealloc(s->hosts,
-				    (s->nr_hosts + 1) * sizeof(*s->hosts));
-		s->hosts[s->nr_hosts++] = xstrdup(hosts->keys[i]);
-		if (want && !strcmp(want, hosts->keys[i])) {
-			*entry = h;
-			hosts->items[i] = sval_new(SV_NULL, NULL);
-		}
-	}
-	if (!r && want && !*entry)
-		r = error("site '%s' has no host '%s'%s", s->path, want,
-			  s->nr_hosts ? "" : " (it has no hosts: map)");
-out:
-	sval_free(hosts);
-	return r;
-}
-
 static int set_var(struct site *s, const char *key, const struct loc *kloc,
 		   struct sval *val)
 {
@@ -1091,9 +699,9 @@ static int load(struct site *s, const char *name, const char *data,
 		sval_free(root);
 		return -1;
 	}
-	if (inventory_flatten(&root) < 0)
+	if (site_inventory_flatten(&root) < 0)
 		r = -1;
-	if (take_hosts(s, root, host, &entry) < 0)
+	if (site_take_hosts(s, root, host, &entry) < 0)
 		r = -1;
 	for (i = 0; root && i < root->n; i++) {
 		if (!root->keys[i][0])
@@ -1175,7 +783,7 @@ int site_load(struct site *s, const char *path)
  * stream, up to a bound. */
 static int read_bounded(const char *path, const char *what, struct buf *b)
 {
-	int r = read_capped(path, SITE_MAX_BYTES, 0, b);
+	int r = site_read_capped(path, SITE_MAX_BYTES, 0, b);
 
 	if (r == READ_ERRNO)
 		return error("cannot read %s '%s': %s", what, path,
