@@ -44,6 +44,24 @@ int site_read_capped(const char *path, size_t max, int regular,
 struct sval *site_source_tag(const char *dir, const char *tag,
 			     const char *text, const struct loc *loc);
 
+/* Checks shared by site_types.c and site_lists.c (same contract as
+ * site_type_check: report at the value, return -1). site_want_scalar()
+ * turns null into "" and refuses lists and maps; site_to_list() makes a
+ * string or list of strings a clean list (a refused value becomes an
+ * empty list, safe to walk); site_shape() names a value's shape. */
+int site_want_scalar(struct sval *v, const char *name, const char *what);
+int site_to_list(struct sval *v, const char *name);
+const char *site_shape(const struct sval *v);
+int site_check_str(struct sval *v, const char *name, const struct site *s);
+int site_check_bool(struct sval *v, const char *name, const struct site *s);
+int site_check_gitproviders(struct sval *v, const char *name,
+			    const struct site *s);
+int site_check_registries(struct sval *v, const char *name,
+			  const struct site *s);
+int site_check_namevalues(struct sval *v, const char *name,
+			  const struct site *s);
+int site_check_envvars(struct sval *v, const char *name, const struct site *s);
+
 const struct site_type *site_type_find(const char *tag);
 int site_type_check(const struct site_type *t, struct sval *v,
 		    const char *name, const struct site *s);

@@ -89,6 +89,13 @@ test_expect_success '!file: larger than 1 MiB is refused' '
 	"$PKGTOOL" check f.yml
 '
 
+test_expect_success 'a custom template larger than 1 MiB is refused' '
+	head -c 1048577 /dev/zero | tr "\\0" "#" >big.tmpl &&
+	echo "komodo_config_file_template: big.tmpl" >t.yml &&
+	test_must_fail "$PKGTOOL" check t.yml 2>err &&
+	grep "^t.yml:1:30: error: .komodo_config_file_template.: .*big.tmpl. is larger than 1024 KiB" err
+'
+
 test_expect_success '!file: a NUL byte in the file is refused' '
 	printf "ab\\0cd" >nul &&
 	echo "komodo_passkeys: !file nul" >f.yml &&
