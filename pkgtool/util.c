@@ -176,27 +176,14 @@ void diag_escape(FILE *f, const char *text, size_t n)
 
 #define DIAG_MAX 4096
 
-/* Messages quote site text (values, keys, file names): a control character
- * in it must not reach the terminal as one, so the whole line is escaped
- * here, once, for every diagnostic. */
-static void vreport(const struct loc *loc, const char *kind, const char *fmt,
-		    va_list ap) PRINTF(3, 0);
-static void vreport(const struct loc *loc, const char *kind, const char *fmt,
-		    va_list ap)
+/* Writes one formatted line, escaped and cut at DIAG_MAX bytes. */
+static void vwrite_line(FILE *f, const char *fmt, va_list ap) PRINTF(2, 0);
+static void vwrite_line(FILE *f, const char *fmt, va_list ap)
 {
-	FILE *f = diag_stream();
 	char small[512], *msg = small;
 	va_list cp;
 	int n;
 
-	if (!loc)
-		loc = diag_loc;
-	if (loc && loc->file) {
-		diag_escape(f, loc->file, strlen(loc->file));
-		fprintf(f, ":%u:%u: %s: ", loc->line, loc->col, kind);
-	} else {
-		fprintf(f, "pkgtool: %s: ", kind);
-	}
 	va_copy(cp, ap);
 	n = vsnprintf(small, sizeof(small), fmt, cp);
 	va_end(cp);
@@ -216,6 +203,27 @@ static void vreport(const struct loc *loc, const char *kind, const char *fmt,
 	if (msg != small)
 		free(msg);
 	fputc('\n', f);
+}
+
+/* Messages quote site text (values, keys, file names) and servers' replies:
+ * a control character in them must not reach the terminal as one, so every
+ * line is escaped here, once. */
+static void vreport(const struct loc *loc, const char *kind, const char *fmt,
+		    va_list ap) PRINTF(3, 0);
+static void vreport(const struct loc *loc, const char *kind, const char *fmt,
+		    va_list ap)
+{
+	FILE *f = diag_stream();
+
+	if (!loc)
+		loc = diag_loc;
+	if (loc && loc->file) {
+		diag_escape(f, loc->file, strlen(loc->file));
+		fprintf(f, ":%u:%u: %s: ", loc->line, loc->col, kind);
+	} else {
+		fprintf(f, "pkgtool: %s: ", kind);
+	}
+	vwrite_line(f, fmt, ap);
 }
 
 int error(const char *fmt, ...)
@@ -274,9 +282,8 @@ void info(const char *fmt, ...)
 		return;
 	f = diag_stream();
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	vwrite_line(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
 }
 
 size_t edit_distance(const char *a, const char *b)

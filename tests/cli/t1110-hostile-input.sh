@@ -188,4 +188,11 @@ test_expect_success 'control characters in a file name are escaped' '
 	grep -q "^a\\\\x1b\\[2Jb.yml:1:14: error: " err &&
 	! grep -q "$(printf "\\033")" err
 '
+test_expect_success 'progress lines are escaped too' '
+	o=$(printf "o\\033[2J") &&
+	"$PKGTOOL" build "$TOP/tests/golden/custom/site.yml" --out "$o" \
+		--binary "$(fake_binary)" --format deb 2>err &&
+	grep -q "^wrote o\\\\x1b\\[2J/" err &&
+	! grep -q "$(printf "\\033")" err
+'
 test_done
