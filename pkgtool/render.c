@@ -483,8 +483,10 @@ int render_template(const struct site *s, const struct version *v,
 	if (r < 0 && l.refused[0])
 		note_at(site_loc(s, var),
 			"'%s' holds a secret and this file is world-readable "
-			"(mode 0644; ExecStart= is visible in ps): put "
-			"secrets in komodo_extra_env or the config instead",
+			"(mode 0644; ExecStart= is visible in ps): secrets "
+			"reach the agent through the config (0640) or "
+			"komodo_extra_env, which the unit reads from its 0640 "
+			"EnvironmentFile=",
 			l.refused);
 	buf_release(&src);
 	sval_free(l.extra);

@@ -46,6 +46,10 @@ void note_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 /* One line of progress or news on stderr unless quiet. */
 void info(const char *fmt, ...) PRINTF(1, 2);
 
+/* Writes n bytes of text to f with control characters as \n, \t, \r or
+ * \xNN and bytes that are not UTF-8 as \xNN (what every diagnostic does
+ * with its message). */
+void diag_escape(FILE *f, const char *text, size_t n);
 void diag_set_stream(FILE *f);
 FILE *diag_get_stream(void); /* NULL = stderr */
 /* While set, error() and warning() report at this location, so a module

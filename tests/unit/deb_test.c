@@ -440,7 +440,7 @@ TEST(deb_errors)
 	CHECK(deb_write(&p, TMP "/e.deb") == -1);
 	capture_end(&c);
 	CHECK_STR_EQ(c.msg, "pkgtool: error: control field 'Description' "
-			    "must be one line: 'two\nPackage: evil'\n");
+			    "must be one line: 'two\\nPackage: evil'\n");
 	free(c.msg);
 	pkg_release(&p);
 
@@ -481,7 +481,7 @@ TEST(deb_errors)
 	CHECK(deb_write(&p, TMP "/e.deb") == -1);
 	capture_end(&c);
 	CHECK_STR_EQ(c.msg, "pkgtool: error: payload path contains a newline: "
-			    "'/usr/share/komodo-periphery/two\nlines'\n");
+			    "'/usr/share/komodo-periphery/two\\nlines'\n");
 	free(c.msg);
 	pkg_release(&p);
 
