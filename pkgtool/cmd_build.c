@@ -19,6 +19,7 @@
 #include "deb.h"
 #include "digest.h"
 #include "fetch.h"
+#include "fsutil.h"
 #include "keypair.h"
 #include "pkg.h"
 #include "pkgtool.h"
@@ -410,32 +411,7 @@ static int make_dir(const char *dir, int *made)
 	return error("cannot create '%s': %s", dir, strerror(errno));
 }
 
-/* mkdir -p for --out; *made gets the first directory it created (to be
- * taken away again, with all below it that it made, if the build fails). */
-static int make_out_dir(const char *dir, struct buf *made)
-{
-	struct buf part = BUF_INIT;
-	const char *p = dir, *slash;
-	int r = 0;
-
-	while (!r && *p) {
-		slash = strchr(p + 1, '/');
-		buf_reset(&part);
-		buf_add(&part, dir, slash ? (size_t)(slash - dir) : strlen(dir));
-		p = slash ? slash : p + strlen(p);
-		if (mkdir(part.data, 0755) == 0) {
-			if (!made->len)
-				buf_addstr(made, part.data);
-		} else if (errno != EEXIST) {
-			r = error("cannot create '%s': %s", part.data,
-				  strerror(errno));
-		}
-	}
-	buf_release(&part);
-	return r;
-}
-
-/* Removes the directories make_out_dir() made, deepest first. */
+/* Removes the directories fs_mkdir_p() made for --out, deepest first. */
 static void unmake_out_dir(const char *dir, const struct buf *made)
 {
 	struct buf d = BUF_INIT;
@@ -543,7 +519,7 @@ int cmd_build(int argc, char **argv)
 		goto out;
 
 	outs = xcalloc(max_outs, sizeof(*outs));
-	if (make_out_dir(outdir, &made_out) < 0)
+	if (fs_mkdir_p(outdir, 0755, &made_out) < 0)
 		goto out;
 	for (i = 0; i < ntargets; i++)
 		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,16 +91,6 @@ static const char *pinned_sha(const struct site *s, const char *arch)
  * not the user's alone is refused, not used. */
 #define CACHE_WHY "whoever can write it chooses the agent binary in your packages"
 
-static void who(uid_t uid, char *out, size_t n)
-{
-	const struct passwd *pw = getpwuid(uid);
-
-	if (pw)
-		snprintf(out, n, "uid %u (%s)", (unsigned)uid, pw->pw_name);
-	else
-		snprintf(out, n, "uid %u", (unsigned)uid);
-}
-
 /* Checks the open directory, not its name. The cache root may be a
  * symlink (a cache on another disk); below it pkgtool made every
  * directory itself, so a link there is refused (nofollow). */
@@ -124,8 +113,8 @@ static int cache_dir_check(const char *dir, int nofollow)
 		goto out;
 	}
 	if (st.st_uid != geteuid()) {
-		who(st.st_uid, owner, sizeof(owner));
-		who(geteuid(), me, sizeof(me));
+		fs_owner_name(st.st_uid, owner, sizeof(owner));
+		fs_owner_name(geteuid(), me, sizeof(me));
 		error("refusing cache directory '%s': owned by %s, not by "
 		      "you, %s, and " CACHE_WHY ". Fix: delete it, or pass "
 		      "--cache-dir with a directory of your own",
@@ -146,32 +135,6 @@ out:
 	return r;
 }
 
-/* mkdir -p, 0700 for every directory it makes (as XDG asks of
- * $XDG_CACHE_HOME), so a new cache is private from the start. */
-static int cache_mkdir(const char *path)
-{
-	struct buf b = BUF_INIT;
-	char *p;
-	int r = 0;
-
-	buf_addstr(&b, path);
-	for (p = b.data + 1; r == 0; p++) {
-		char c = *p;
-
-		if (c && c != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(b.data, 0700) < 0 && errno != EEXIST)
-			r = error("cannot create '%s': %s", b.data,
-				  strerror(errno));
-		*p = c;
-		if (!c)
-			break;
-	}
-	buf_release(&b);
-	return r;
-}
-
 /* Makes {cache}/periphery/v{version} and checks it and every directory
  * above it up to the cache root. */
 static int cache_prepare(const char *cache, const char *dir)
@@ -180,7 +143,8 @@ static int cache_prepare(const char *cache, const char *dir)
 	const char *p;
 	int r = -1;
 
-	if (cache_mkdir(dir) < 0 || cache_dir_check(cache, 0) < 0)
+	/* 0700, as XDG asks of $XDG_CACHE_HOME: private from the start */
+	if (fs_mkdir_p(dir, 0700, NULL) < 0 || cache_dir_check(cache, 0) < 0)
 		goto out;
 	for (p = dir + strlen(cache); (p = strchr(p + 1, '/')) != NULL;) {
 		buf_reset(&b);

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,7 +14,7 @@
 #include "util.h"
 #include "banned.h"
 
-int fs_mkdir_p(const char *path)
+int fs_mkdir_p(const char *path, unsigned mode, struct buf *made)
 {
 	struct buf b = BUF_INIT;
 	char *p;
@@ -26,15 +28,29 @@ int fs_mkdir_p(const char *path)
 		if (c && c != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(b.data, 0755) < 0 && errno != EEXIST)
+		if (mkdir(b.data, mode) == 0) {
+			if (made && !made->len)
+				buf_addstr(made, b.data);
+		} else if (errno != EEXIST) {
 			r = error("cannot create '%s': %s", b.data,
 				  strerror(errno));
+		}
 		*p = c;
 		if (!c)
 			break;
 	}
 	buf_release(&b);
 	return r;
+}
+
+void fs_owner_name(uid_t uid, char *out, size_t n)
+{
+	const struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(out, n, "uid %u (%s)", (unsigned)uid, pw->pw_name);
+	else
+		snprintf(out, n, "uid %u", (unsigned)uid);
 }
 
 int fs_write_atomic(const char *path, const void *data, size_t len,

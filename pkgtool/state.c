@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,16 +201,6 @@ static void save_map(struct buf *b, const char *section,
 		buf_addf(b, "  \"%s\": \"%s\"\n", m->names[i], m->values[i]);
 }
 
-static void who(uid_t uid, char *out, size_t n)
-{
-	const struct passwd *pw = getpwuid(uid);
-
-	if (pw)
-		snprintf(out, n, "uid %u (%s)", (unsigned)uid, pw->pw_name);
-	else
-		snprintf(out, n, "uid %u", (unsigned)uid);
-}
-
 /*
  * Refuses a directory in which someone other than the user (or root) could
  * replace the state file: owned by another user, or group/world writable
@@ -237,7 +226,7 @@ static int state_dir_check(const char *path)
 	}
 	if ((st.st_uid != geteuid() && st.st_uid != 0) ||
 	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
-		who(st.st_uid, owner, sizeof(owner));
+		fs_owner_name(st.st_uid, owner, sizeof(owner));
 		error("refusing state file '%s': its directory '%s' (owner %s, "
 		      "mode %04o) lets others replace it, and " STATE_WHY
 		      ". Fix: chmod go-w '%s' and make it yours or root's, or "
@@ -268,8 +257,8 @@ static int state_fd_check(int fd, const char *path)
 		return error("refusing state file '%s': not a regular file",
 			     path);
 	if (st.st_uid != geteuid()) {
-		who(st.st_uid, owner, sizeof(owner));
-		who(geteuid(), me, sizeof(me));
+		fs_owner_name(st.st_uid, owner, sizeof(owner));
+		fs_owner_name(geteuid(), me, sizeof(me));
 		return error("refusing state file '%s': owned by %s, not by "
 			     "you, %s, and " STATE_WHY ". Fix: check its "
 			     "contents, then chown %u '%s' and chmod 600 it, "
