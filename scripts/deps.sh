@@ -7,7 +7,9 @@ PKGS="build-essential pkg-config binutils
 	libjansson-dev libssl-dev
 	dpkg-dev lintian rpm rpmlint systemd systemd-container mmdebstrap
 	python3 python3-yaml openssl curl ca-certificates xz-utils zstd
-	iproute2 procps bc cpio util-linux"
+	iproute2 procps bc cpio util-linux
+	libgpgme-dev libcreaterepo-c-dev liblzma-dev gnupg gpg-agent gpgv
+	createrepo-c reprepro apt"
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
 	exit 0
