@@ -10,7 +10,8 @@
  *   dists/SUITE/{InRelease,Release,Release.gpg}
  *   dists/SUITE/main/binary-ARCH/Packages{,.gz,.xz} + by-hash/SHA256/
  *   rpm/SUITE/Packages/F.rpm   signed rpms, one dnf repository per suite
- *   rpm/SUITE/repodata/        createrepo_c metadata + repomd.xml.asc
+ *   rpm/SUITE/repodata -> .repodata-N/  createrepo_c metadata + repomd.xml.asc;
+ *                              a new generation is switched in by one rename
  *
  * Every index is rebuilt from the pool of its suite, written under a
  * temporary name and renamed; InRelease and repomd.xml are renamed last,
@@ -86,6 +87,7 @@ int repo_apt_index(const char *root, const char *suite, const char *archs,
 /* Writes rpm/SUITE/repodata/ from rpm/SUITE/Packages/. */
 int repo_dnf_index(const char *root, const char *suite, struct signer *sg);
 
-/* Removes files in dir that neither keep nor old (index texts) name. */
+/* Removes files in dir that neither keep nor old (index texts) name, dot
+ * files aside; with keep NULL, every file. */
 void repo_prune_dir(const char *dir, const char *keep, const char *old);
 #endif

@@ -278,57 +278,175 @@ out:
 	return r;
 }
 
-int repo_dnf_index(const char *root, const char *suite, struct signer *sg)
+/* repodata is a symlink to .repodata-N: repomd.xml and its signature
+ * change together with one rename(2), which two files cannot. */
+static long current_gen(const char *link)
 {
-	struct buf dir = BUF_INIT, repodata = BUF_INIT, tmp = BUF_INIT;
-	struct buf old = BUF_INIT, keep = BUF_INIT;
+	char target[64];
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	return starts_with(target, ".repodata-") ?
+		       strtol(target + 10, NULL, 10) : 0;
+}
+
+/* A generation folder: files, and .new/ if a publish was killed. */
+static void remove_flat_dir(const char *dir)
+{
+	struct buf sub = BUF_INIT;
+
+	buf_addf(&sub, "%s/.new", dir);
+	repo_prune_dir(sub.data, NULL, NULL);
+	rmdir(sub.data);
+	repo_prune_dir(dir, NULL, NULL);
+	rmdir(dir);
+	buf_release(&sub);
+}
+
+/* Hard links of the files the previous repomd.xml names, so that a client
+ * holding it still finds them through the new symlink. */
+static void link_previous(const char *olddir, const char *newdir,
+			  const char *oldmd)
+{
+	DIR *d = opendir(olddir);
+	struct dirent *e;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strstr(oldmd, e->d_name) ||
+		    starts_with(e->d_name, "repomd.xml"))
+			continue;
+		buf_reset(&a);
+		buf_reset(&b);
+		buf_addf(&a, "%s/%s", olddir, e->d_name);
+		buf_addf(&b, "%s/%s", newdir, e->d_name);
+		if (link(a.data, b.data) < 0 && errno != EEXIST)
+			warning("cannot link '%s': %s", a.data,
+				strerror(errno));
+	}
+	closedir(d);
+	buf_release(&a);
+	buf_release(&b);
+}
+
+static int swap_link(const char *dir, long gen)
+{
+	struct buf target = BUF_INIT, tmp = BUF_INIT, link = BUF_INIT;
+	int r = 0;
+
+	buf_addf(&target, ".repodata-%ld", gen);
+	buf_addf(&tmp, "%s/.repodata.link", dir);
+	buf_addf(&link, "%s/repodata", dir);
+	unlink(tmp.data);
+	if (symlink(target.data, tmp.data) < 0 || rename(tmp.data, link.data) < 0)
+		r = error("cannot switch '%s' to '%s': %s", link.data,
+			  target.data, strerror(errno));
+	buf_release(&target);
+	buf_release(&tmp);
+	buf_release(&link);
+	return r;
+}
+
+/* Generations older than the previous one go. */
+static void drop_old_gens(const char *dir, long keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf p = BUF_INIT;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		long g;
+
+		if (!starts_with(e->d_name, ".repodata-"))
+			continue;
+		g = strtol(e->d_name + 10, NULL, 10);
+		if (g == keep || g == keep - 1)
+			continue;
+		buf_reset(&p);
+		buf_addf(&p, "%s/%s", dir, e->d_name);
+		remove_flat_dir(p.data);
+	}
+	closedir(d);
+	buf_release(&p);
+}
+
+static int build_gen(const char *dir, const char *gendir, long stamp,
+		     struct signer *sg)
+{
+	struct buf pkgdir = BUF_INIT, tmp = BUF_INIT;
 	struct md_files m;
 	cr_Repomd *md = NULL;
 	char **names = NULL;
 	size_t n = 0, i;
-	long stamp = build_time();
 	int r = -1;
 
-	cr_ready();
 	memset(&m, 0, sizeof(m));
-	buf_addf(&dir, "%s/rpm/%s", root, suite);
-	buf_addf(&repodata, "%s/repodata", dir.data);
-	buf_addf(&tmp, "%s/.new-%ld", repodata.data, (long)getpid());
-	buf_addf(&dir, "/Packages");
-	if (list_rpms(dir.data, &names, &n) < 0)
-		goto out;
-	buf_truncate(&dir, dir.len - 9);
-	if (fs_mkdir_p(tmp.data) < 0 || md_open(&m, tmp.data, (long)n) < 0 ||
-	    add_packages(&m, dir.data, names, n) < 0 || md_close(&m) < 0)
+	buf_addf(&pkgdir, "%s/Packages", dir);
+	buf_addf(&tmp, "%s/.new", gendir);
+	if (list_rpms(pkgdir.data, &names, &n) < 0 ||
+	    fs_mkdir_p(tmp.data) < 0 || md_open(&m, tmp.data, (long)n) < 0 ||
+	    add_packages(&m, dir, names, n) < 0 || md_close(&m) < 0)
 		goto out;
 	md = cr_repomd_new();
-	if (md_records(&m, repodata.data, stamp, md) < 0)
+	if (md_records(&m, gendir, stamp, md) < 0)
 		goto out;
-	buf_addf(&keep, "%s/repomd.xml", repodata.data);
-	if (buf_read_file(&old, keep.data) < 0)
-		buf_reset(&old);
-	buf_reset(&keep);
-	if (write_repomd(md, repodata.data, stamp, sg) < 0)
-		goto out;
-	for (GSList *e = md->records; e; e = e->next)
-		buf_addf(&keep, "%s\n",
-			 ((cr_RepomdRecord *)e->data)->location_href);
-	buf_addstr(&keep, "repodata/repomd.xml\nrepodata/repomd.xml.asc\n");
-	repo_prune_dir(repodata.data, keep.data, old.data);
-	r = 0;
+	r = write_repomd(md, gendir, stamp, sg);
 out:
 	md_release(&m);
-	if (tmp.len)
-		rmdir(tmp.data) /* empty unless we failed: then it stays */;
+	rmdir(tmp.data);
 	if (md)
 		cr_repomd_free(md);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	buf_release(&dir);
-	buf_release(&repodata);
+	buf_release(&pkgdir);
 	buf_release(&tmp);
+	return r;
+}
+
+int repo_dnf_index(const char *root, const char *suite, struct signer *sg)
+{
+	struct buf dir = BUF_INIT, link = BUF_INIT, gendir = BUF_INIT;
+	struct buf olddir = BUF_INIT, old = BUF_INIT;
+	struct stat st;
+	long gen;
+	int r = -1;
+
+	cr_ready();
+	buf_addf(&dir, "%s/rpm/%s", root, suite);
+	buf_addf(&link, "%s/repodata", dir.data);
+	if (lstat(link.data, &st) == 0 && !S_ISLNK(st.st_mode)) {
+		error("'%s' is not the symlink pkgtool keeps there; move it "
+		      "away", link.data);
+		goto out;
+	}
+	gen = current_gen(link.data);
+	buf_addf(&olddir, "%s/.repodata-%ld", dir.data, gen);
+	buf_addf(&gendir, "%s/.repodata-%ld", dir.data, gen + 1);
+	remove_flat_dir(gendir.data); /* left by a killed publish */
+	buf_addstr(&old, olddir.data);
+	buf_addstr(&old, "/repomd.xml");
+	buf_reset(&link);
+	if (buf_read_file(&link, old.data) < 0)
+		buf_reset(&link);
+	if (build_gen(dir.data, gendir.data, build_time(), sg) < 0)
+		goto out;
+	link_previous(olddir.data, gendir.data, link.data);
+	if (swap_link(dir.data, gen + 1) < 0)
+		goto out;
+	drop_old_gens(dir.data, gen + 1);
+	r = 0;
+out:
+	buf_release(&dir);
+	buf_release(&link);
+	buf_release(&gendir);
+	buf_release(&olddir);
 	buf_release(&old);
-	buf_release(&keep);
 	return r;
 }

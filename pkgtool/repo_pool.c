@@ -372,8 +372,10 @@ void repo_prune_dir(const char *dir, const char *keep, const char *old)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || strstr(keep, e->d_name) ||
-		    (old && strstr(old, e->d_name)))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (keep && (e->d_name[0] == '.' || strstr(keep, e->d_name) ||
+			     (old && strstr(old, e->d_name))))
 			continue;
 		buf_reset(&path);
 		buf_addf(&path, "%s/%s", dir, e->d_name);

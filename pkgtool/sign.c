@@ -59,6 +59,9 @@ static int key_usable(gpgme_key_t key, const char *id)
 	return 0;
 }
 
+static int sign_mode(struct signer *s, const void *data, size_t len,
+		     gpgme_sig_mode_t mode, int armor, struct buf *out);
+
 int sign_open(struct signer **out, const char *key_id)
 {
 	struct signer *s = xcalloc(1, sizeof(*s));
@@ -107,6 +110,21 @@ int sign_open(struct signer **out, const char *key_id)
 	if (err) {
 		sign_close(s);
 		return gpg_fail("cannot use the signing key", err);
+	}
+	/* one signature now: a wrong passphrase or a broken agent shows up
+	 * before anything is changed, and the agent then holds the unlocked
+	 * key for gpg runs that cannot ask (rpmsign) */
+	{
+		struct buf probe = BUF_INIT;
+		int r = sign_detach(s, "probe", 5, 0, &probe);
+
+		buf_release(&probe);
+		if (r < 0) {
+			info("hint: a key with a passphrase needs "
+			     "--passphrase-file FILE (or gpg-agent holding it)");
+			sign_close(s);
+			return -1;
+		}
 	}
 	*out = s;
 	return 0;
