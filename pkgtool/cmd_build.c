@@ -22,8 +22,10 @@
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
+#include "repo.h"
 #include "resolve.h"
 #include "rpm.h"
+#include "sign.h"
 #include "state.h"
 #include "sval.h"
 #include "util.h"
@@ -40,6 +42,22 @@ struct output {
 static struct output *outs;
 static size_t max_outs;
 static volatile sig_atomic_t nr_outs;
+
+/* build --sign KEY / --publish DIR (pkgtool repo) */
+static char *sign_fpr;
+static char **published;
+static int nr_published;
+
+static int sign_resolve(const char *key)
+{
+	struct signer *sg;
+
+	if (sign_open(&sg, key) < 0)
+		return -1;
+	sign_fpr = xstrdup(sign_fingerprint(sg));
+	sign_close(sg);
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -232,7 +250,12 @@ static int publish(void)
 	sig_atomic_t i;
 
 	for (i = 0; i < nr_outs; i++) {
-		int fd = open(outs[i].tmp, O_RDONLY | O_CLOEXEC);
+		int fd;
+
+		if (sign_fpr && ends_with(outs[i].final, ".rpm") &&
+		    rpm_sign(outs[i].tmp, sign_fpr) < 0)
+			return -1;
+		fd = open(outs[i].tmp, O_RDONLY | O_CLOEXEC);
 
 		/* packages with passkeys or tokens are not world-readable */
 		if (fd < 0 || fchmod(fd, outs[i].secret ? 0600 : 0644) < 0 ||
@@ -257,6 +280,9 @@ static int publish(void)
 			     outs[i].secret ? ", mode 0600: it contains "
 					      "secrets"
 					    : "");
+		published = xrealloc(published, (size_t)(nr_published + 1) *
+							 sizeof(*published));
+		published[nr_published++] = xstrdup(outs[i].final);
 	}
 	nr_outs = 0;
 	return 0;
@@ -415,6 +441,8 @@ int cmd_build(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "sign", required_argument, NULL, 1001 },
+		{ "publish", required_argument, NULL, 1002 },
 		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -422,7 +450,8 @@ int cmd_build(int argc, char **argv)
 	struct binopt bins[8];
 	const char **want_hosts = NULL;
 	size_t nbins = 0, nwant = 0, ntargets = 0, i;
-	const char *outdir = "out", *only = NULL;
+	const char *outdir = "out", *only = NULL, *sign_key = NULL;
+	const char *publish_dir = NULL;
 	struct target *targets = NULL;
 	struct site base;
 	struct state st;
@@ -450,6 +479,12 @@ int cmd_build(int argc, char **argv)
 			}
 			only = optarg;
 			break;
+		case 1001:
+			sign_key = optarg;
+			break;
+		case 1002:
+			publish_dir = optarg;
+			break;
 		case 'H':
 			want_hosts = xrealloc(want_hosts, (nwant + 1) *
 							  sizeof(*want_hosts));
@@ -464,9 +499,13 @@ int cmd_build(int argc, char **argv)
 		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
 		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
 		      "[--cache-dir DIR] [--refresh] [--cacert FILE] "
-		      "[--allow-unverified]");
+		      "[--allow-unverified] [--sign KEY] [--publish DIR]");
 		free(want_hosts);
 		return 2;
+	}
+	if (sign_key && sign_resolve(sign_key) < 0) {
+		free(want_hosts);
+		return 1;
 	}
 	mtime = build_time();
 	if (mtime < 0) {
@@ -516,6 +555,18 @@ int cmd_build(int argc, char **argv)
 	if (publish() < 0)
 		goto out;
 	r = 0;
+	if (publish_dir) {
+		struct repo_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.key = sign_key;
+		ro.per_host = nwant > 0;
+		if (repo_add(publish_dir, published, nr_published, &ro) < 0) {
+			error("the packages are in '%s', but not in the "
+			      "repository '%s'", outdir, publish_dir);
+			r = 1;
+		}
+	}
 out:
 	remove_temps();
 	signal(SIGINT, SIG_DFL);
@@ -535,6 +586,13 @@ out:
 	free(want_hosts);
 	free(outs);
 	outs = NULL;
+	for (c = 0; c < nr_published; c++)
+		free(published[c]);
+	free(published);
+	published = NULL;
+	nr_published = 0;
+	free(sign_fpr);
+	sign_fpr = NULL;
 	max_outs = 0;
 	site_release(&base);
 	state_release(&st);

@@ -24,6 +24,8 @@ DIR=${E2E_IMAGE_DIR:-$TOP/tests/tmp/e2e-image}
 # libjansson4: the test double links it.
 PKGS=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd
 PKGS=$PKGS,rpm,openssl,ca-certificates,git,curl,procps,libjansson4
+# pkgtool repo scenarios: a loopback HTTP server and dnf (repo_gpgcheck)
+PKGS=$PKGS,python3,dnf,python3-gpg
 case $SUITE in
 bookworm) PKGS=$PKGS,libssl3 ;;
 *) PKGS=$PKGS,libssl3t64 ;; # trixie: the 64-bit time_t rename

@@ -336,6 +336,7 @@ RPM_USER2=$(cd "$W/pkgs/user2" && ls ./*.rpm | sed 's,^\./,/pkgs/user2/,')
 RPM_SYS=$(cd "$W/pkgs/sys" && ls ./*.rpm | sed 's,^\./,/pkgs/sys/,')
 
 . "$TOP/tests/e2e/scenarios.sh"
+. "$TOP/tests/e2e/repo.sh"
 
 # ---- 12 (static half): lintian on the built packages ------------------------
 for s in user sys; do
@@ -352,6 +353,7 @@ for s in user sys; do
 done
 
 run_scenarios
+run_repo_scenarios
 
 echo "# timings: image ${T_IMAGE} s, build ${T_BUILD} s, boots${T_BOOT} s"
 echo "# install -> agent active: user scope${T_ACTIVE_USER:- -} s; system scope${T_ACTIVE_SYS:- -} s"
