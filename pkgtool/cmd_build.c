@@ -343,7 +343,34 @@ struct target {
 	char sums[8][65];
 	char dir[4096];
 	int made_dir;
+	struct state *st;
+	char release[8][2][32]; /* per arch and format, from the state */
 };
+
+/* The release of one package: raised when its content changed since the
+ * last build of the same version (state_pkg_release). */
+static int decide_release(struct target *t, size_t arch, int rpm,
+			  const struct pkg *p)
+{
+	struct buf key = BUF_INIT;
+	char digest[65];
+	int raised;
+
+	pkg_content_digest(p, t->sums[arch], digest);
+	buf_addf(&key, "%s/%s/%s/%s", t->s.host ? t->s.host : "_site",
+		 rpm ? "rpm" : "deb", p->deb_arch, p->version);
+	state_pkg_release(t->st, key.data, digest,
+			  site_str(&t->s, "package_release"),
+			  site_is_set(&t->s, "package_release"),
+			  t->release[arch][rpm], &raised);
+	if (raised)
+		info("%s%s%s %s: the content changed, so the release is now "
+		     "%s (version %s-%s)", t->s.host ? t->s.host : "",
+		     t->s.host ? ": " : "", rpm ? "rpm" : "deb", p->deb_arch,
+		     t->release[arch][rpm], p->version, t->release[arch][rpm]);
+	buf_release(&key);
+	return 0;
+}
 
 static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 			int write)
@@ -363,12 +390,16 @@ static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 			set_opts(&t->s, &po, f, arches->items[i]->str,
 				 t->paths[i], t->sums[i], mtime);
 			if (write) {
+				site_set_str(&t->s, "package_release",
+					     t->release[i][f]);
 				if (write_one(&t->s, &t->v, &po, t->dir) < 0)
 					return -1;
 				continue;
 			}
 			pkg_init(&p);
 			r = plan_pkg(&t->s, &t->v, &po, &p);
+			if (!r)
+				r = decide_release(t, i, f, &p);
 			pkg_release(&p);
 			if (r < 0)
 				return -1;
@@ -525,6 +556,8 @@ int cmd_build(int argc, char **argv)
 	}
 	ntargets = nwant ? nwant : 1;
 	targets = xcalloc(ntargets, sizeof(*targets));
+	for (i = 0; i < ntargets; i++)
+		targets[i].st = &st;
 	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], argv[optind],
 			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,

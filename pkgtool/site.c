@@ -1017,6 +1017,12 @@ void site_set_secret(struct site *s, const char *key, const char *value)
 	v->val->quoted = 1;
 }
 
+void site_set_str(struct site *s, const char *key, const char *value)
+{
+	site_set_secret(s, key, value);
+	var(s, key)->val->secret = 0;
+}
+
 const struct sval *site_lookup(const struct site *s, const char *key)
 {
 	const struct site_var *v = find_var(s, key);

@@ -82,6 +82,8 @@ void site_set_vault_password_file(const char *path);
 int yaml_read_file(const char *path, struct sval **root);
 /* Sets a secret string variable (a generated passkey) after loading. */
 void site_set_secret(struct site *s, const char *key, const char *value);
+/* Sets a plain string variable after loading (a release pkgtool raised). */
+void site_set_str(struct site *s, const char *key, const char *value);
 
 /* Looks up a map entry; NULL when absent. */
 const struct sval *sval_map_get(const struct sval *m, const char *key);

@@ -75,6 +75,8 @@ static void put(struct state *st, const char *server, const char *key)
 	st->n++;
 }
 
+static int load_releases(struct state *st, const struct sval *m);
+
 int state_load(struct state *st, const char *site_path)
 {
 	struct buf path = BUF_INIT;
@@ -105,6 +107,8 @@ int state_load(struct state *st, const char *site_path)
 		}
 		put(st, keys->keys[i], k->str);
 	}
+	if (!r)
+		r = load_releases(st, sval_map_get(root, "releases"));
 	if (root) {
 		/* the tree holds passkeys: mark them so sval_free wipes */
 		for (i = 0; keys && i < keys->n; i++)
@@ -139,6 +143,8 @@ int state_apply(struct state *st, struct site *s, enum state_mode mode)
 	return 0;
 }
 
+static void save_releases(const struct state *st, struct buf *b);
+
 int state_save(struct state *st)
 {
 	struct buf b = BUF_INIT;
@@ -149,10 +155,13 @@ int state_save(struct state *st)
 		return 0;
 	buf_addstr(&b, "# pkgtool state: passkeys generated for "
 		       "generate_server_passkey.\n# Secret: keep this file "
-		       "0600 and out of version control.\npasskeys:\n");
+		       "0600 and out of version control.\n");
+	if (st->n)
+		buf_addstr(&b, "passkeys:\n");
 	for (i = 0; i < st->n; i++)
 		buf_addf(&b, "  \"%s\": \"%s\"\n", st->servers[i],
 			 st->passkeys[i]);
+	save_releases(st, &b);
 	/* 0600: the file holds passkeys */
 	if (fs_write_atomic(st->path, b.data, b.len, 0600) < 0)
 		goto out;
@@ -174,6 +183,107 @@ void state_release(struct state *st)
 	}
 	free(st->servers);
 	free(st->passkeys);
+	for (i = 0; i < st->nrel; i++) {
+		free(st->rel_keys[i]);
+		free(st->rel_vals[i]);
+	}
+	free(st->rel_keys);
+	free(st->rel_vals);
 	free(st->path);
 	memset(st, 0, sizeof(*st));
+}
+
+/* ---- package releases (pkgtool repo: a changed site must reach hosts) ---- */
+
+static int load_releases(struct state *st, const struct sval *m)
+{
+	size_t i;
+
+	if (!m)
+		return 0;
+	if (m->type != SV_MAP)
+		return error_at(&m->loc, "the state file must map 'releases' "
+					 "to package: \"DIGEST RELEASE\" entries");
+	for (i = 0; i < m->n; i++) {
+		const struct sval *v = m->items[i];
+		const char *sp = v->type == SV_SCALAR ? strchr(v->str, ' ') : NULL;
+
+		if (!sp || sp - v->str != 64 || !sp[1] || strlen(sp + 1) > 30)
+			return error_at(&v->loc, "release of '%s' is not "
+						 "\"DIGEST RELEASE\"",
+					m->keys[i]);
+		st->rel_keys = xrealloc(st->rel_keys,
+					(st->nrel + 1) * sizeof(char *));
+		st->rel_vals = xrealloc(st->rel_vals,
+					(st->nrel + 1) * sizeof(char *));
+		st->rel_keys[st->nrel] = xstrdup(m->keys[i]);
+		st->rel_vals[st->nrel++] = xstrdup(v->str);
+	}
+	return 0;
+}
+
+static void save_releases(const struct state *st, struct buf *b)
+{
+	size_t i;
+
+	if (st->nrel)
+		buf_addstr(b, "# release per package: content digest, release "
+			      "(pkgtool raises it when the content changes)\n"
+			      "releases:\n");
+	/* keys are host names and fixed words: plain YAML, unquoted */
+	for (i = 0; i < st->nrel; i++)
+		buf_addf(b, "  %s: \"%s\"\n", st->rel_keys[i],
+			 st->rel_vals[i]);
+}
+
+/* "7" -> "8", "1ubuntu3" -> "1ubuntu4", "rc" -> "rc1". */
+static void next_release(const char *r, char out[32])
+{
+	size_t n = strlen(r), d = n;
+	unsigned long v;
+
+	while (d && r[d - 1] >= '0' && r[d - 1] <= '9')
+		d--;
+	v = d < n ? strtoul(r + d, NULL, 10) + 1 : 1;
+	snprintf(out, 32, "%.*s%lu", (int)(d > 20 ? 20 : d), r, v);
+}
+
+int state_pkg_release(struct state *st, const char *key, const char *digest,
+		      const char *site_release, int site_sets, char out[32],
+		      int *raised)
+{
+	struct buf val = BUF_INIT;
+	size_t i;
+
+	*raised = 0;
+	snprintf(out, 32, "%s", site_release);
+	for (i = 0; i < st->nrel; i++)
+		if (!strcmp(st->rel_keys[i], key))
+			break;
+	if (i < st->nrel && !site_sets) {
+		const char *kept = st->rel_vals[i] + 65;
+
+		if (strncmp(st->rel_vals[i], digest, 64)) {
+			next_release(kept, out);
+			*raised = 1;
+		} else {
+			snprintf(out, 32, "%s", kept);
+		}
+	}
+	buf_addf(&val, "%s %s", digest, out);
+	if (i == st->nrel) {
+		st->rel_keys = xrealloc(st->rel_keys,
+					(st->nrel + 1) * sizeof(char *));
+		st->rel_vals = xrealloc(st->rel_vals,
+					(st->nrel + 1) * sizeof(char *));
+		st->rel_keys[st->nrel] = xstrdup(key);
+		st->rel_vals[st->nrel++] = buf_detach(&val, NULL);
+		st->dirty = 1;
+	} else if (strcmp(st->rel_vals[i], val.data)) {
+		free(st->rel_vals[i]);
+		st->rel_vals[i] = buf_detach(&val, NULL);
+		st->dirty = 1;
+	}
+	buf_release(&val);
+	return 0;
 }

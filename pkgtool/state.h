@@ -20,6 +20,9 @@ struct state {
 	char **passkeys;
 	size_t n;
 	int dirty;
+	/* releases: "SERVER/FORMAT/ARCH" -> "DIGEST RELEASE" */
+	char **rel_keys, **rel_vals;
+	size_t nrel;
 };
 
 /* A missing file is an empty state. */
@@ -36,6 +39,17 @@ int state_apply(struct state *st, struct site *s, enum state_mode mode);
 /* Writes the file if anything changed. */
 int state_save(struct state *st);
 void state_release(struct state *st);
+
+/* ---- package releases ----
+ * A rebuild whose content changed while the Periphery version stayed must
+ * reach hosts that already have that version, so it needs a higher release.
+ * state_pkg_release() gives the release for the package key (server, format,
+ * arch) with content digest: site_release when the site sets
+ * package_release itself; else the kept release, raised by one when the
+ * digest differs from the kept one (*raised = 1); else site_release. */
+int state_pkg_release(struct state *st, const char *key, const char *digest,
+		      const char *site_release, int site_sets, char out[32],
+		      int *raised);
 
 /* 32 characters of [A-Za-z0-9] from the kernel's CSPRNG. */
 int passkey_generate(char out[33]);

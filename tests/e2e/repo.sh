@@ -35,6 +35,7 @@ repo_prepare() {
 			default sign never 2>/dev/null || return 1
 	RKEY=$(gpg --list-secret-keys --with-colons 'E2E Repo' 2>/dev/null |
 		awk -F: '/^fpr/ { print $10; exit }')
+	mkdir -p "$W/rpk"
 	repo_site r1 v1.19.5
 	repo_site r6 v1.19.6
 	repo_site rfleet v1.19.5 "package_formats: [deb]" "hosts:" \
