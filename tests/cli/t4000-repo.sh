@@ -116,11 +116,13 @@ test_expect_success 'rpm -K: the pooled rpm is signed, the input stays unsigned'
 	grep -q "digests signatures OK" k &&
 	rpm --dbpath "$TMP/db" -K v1/$RPM | grep -qv signatures
 '
+# plain rpmlint: tests/rpmlint.toml filters no-signature for unsigned builds
 test_expect_success 'rpmlint no longer reports no-signature' '
-	rpmlint -c "$TOP/tests/rpmlint.toml" v1/$RPM >before 2>&1;
+	test -f repo/rpm/stable/Packages/$RPM &&
+	{ rpmlint v1/$RPM >before 2>&1 || :; } &&
 	grep -q no-signature before &&
-	rpmlint -c "$TOP/tests/rpmlint.toml" repo/rpm/stable/Packages/$RPM >after 2>&1;
-	! grep -q no-signature after
+	{ rpmlint repo/rpm/stable/Packages/$RPM >after 2>&1 || :; } &&
+	grep -q "1 packages and 0 specfiles checked" after && ! grep -q no-signature after
 '
 test_expect_success 'repodata lists the package (createrepo_c metadata)' '
 	primary | grep -q "<name>komodo-periphery</name>" &&

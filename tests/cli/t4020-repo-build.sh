@@ -21,8 +21,8 @@ test_expect_success 'build --sign: rpm -K reports the signature OK' '
 	mkdir db && rpm --dbpath "$TMP/db" --initdb &&
 	gpg --export -a "$KEY" >k.asc && rpm --dbpath "$TMP/db" --import k.asc &&
 	rpm --dbpath "$TMP/db" -K o/$RPM | grep -q "digests signatures OK" &&
-	rpmlint -c "$TOP/tests/rpmlint.toml" o/$RPM >lint 2>&1;
-	! grep -q no-signature lint
+	{ rpmlint o/$RPM >lint 2>&1 || :; } &&
+	grep -q "1 packages and 0 specfiles checked" lint && ! grep -q no-signature lint
 '
 test_expect_success 'build --sign with an unknown key fails before writing' '
 	test_must_fail "$PKGTOOL" -q build s.yml --out none --sign DEADBEEF 2>err &&
