@@ -44,6 +44,7 @@ struct repo {
 	size_t nsuites, alloc;
 	struct signer *sg;
 	unsigned valid_days;
+	int key_changed; /* keys/ must be exported again */
 };
 
 static int valid_suite(const char *s)
@@ -628,6 +629,12 @@ static int export_keys(struct repo *r)
 	struct buf path = BUF_INIT, key = BUF_INIT;
 	int ret;
 
+	buf_addf(&path, "%s/keys/repo.asc", r->root);
+	if (!r->key_changed && access(path.data, F_OK) == 0) {
+		buf_release(&path);
+		return 0;
+	}
+	buf_reset(&path);
 	buf_addf(&path, "%s/keys", r->root);
 	ret = fs_mkdir_p(path.data);
 	if (!ret)
@@ -697,6 +704,7 @@ static int repo_prepare(struct repo *r, const struct repo_opts *o)
 			     "key in $GNUPGHOME; 'gpg --list-secret-keys')");
 	if (sign_open(&r->sg, key) < 0)
 		return -1;
+	r->key_changed = !r->key || strcmp(r->key, sign_fingerprint(r->sg));
 	free(r->key);
 	r->key = xstrdup(sign_fingerprint(r->sg));
 	return 0;

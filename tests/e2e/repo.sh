@@ -140,6 +140,45 @@ repo_tamper_apt() {
 	rm -rf "$W/dists.bak"
 }
 
+main_pid() {
+	x systemctl show -p MainPID --value periphery.service
+}
+
+# A site edit without a new Periphery version: build raises the release,
+# and the hosts apply it (from the repository, and with apt install ./x.deb).
+repo_bump_scenario() {
+	sed -i 's/^komodo_bind_ip: 127.0.0.1$/&\nkomodo_logging_level: debug/' "$W/sites/r6.yml"
+	"$PKGTOOL" build "$W/sites/r6.yml" --out "$W/rpk/r6b" --format deb \
+		--binary "$W/bin/periphery-new" >"$W/bump.log" 2>&1
+	if grep -q "the content changed, so the release is now 2 (version 1.19.6-2)" "$W/bump.log"; then
+		ok "repo bump: the edited site builds as 1.19.6-2"
+	else
+		notok "repo bump: the edited site builds as 1.19.6-2"
+		sed 's/^/#   /' "$W/bump.log"
+	fi
+	"$PKGTOOL" repo add "$W/repo" "$W/rpk/r6b/"*.deb >>"$W/repo-add.log" 2>&1
+	pid=$(main_pid)
+	check "repo bump: apt-get upgrade applies the edited config" sh -c \
+		'apt-get update -q && apt-get upgrade -y &&
+		dpkg-query -W -f="\${Version}" komodo-periphery | grep -qx 1.19.6-2 &&
+		grep -qx "logging.level = \"debug\"" /etc/komodo/periphery.config.toml'
+	if waitfor sh -c "[ \"\$(systemctl show -p MainPID --value periphery.service)\" != $pid ]" &&
+		wait_health 200; then
+		ok "repo bump: the agent was restarted on the new config"
+	else
+		notok "repo bump: the agent was restarted on the new config"
+	fi
+	sed -i 's/^komodo_logging_level: debug$/komodo_logging_level: warn/' "$W/sites/r6.yml"
+	mkdir -p "$W/pkgs/bump"
+	"$PKGTOOL" -q build "$W/sites/r6.yml" --out "$W/pkgs/bump" --format deb \
+		--binary "$W/bin/periphery-new" >>"$W/bump.log" 2>&1
+	chmod -R a+rX "$W/pkgs/bump"
+	check "repo bump: apt install ./x.deb applies the next edit (1.19.6-3)" sh -c \
+		'apt-get install -y /pkgs/bump/komodo-periphery_1.19.6-3_amd64.deb &&
+		grep -qx "logging.level = \"warn\"" /etc/komodo/periphery.config.toml'
+	check_wait "repo bump: the agent is active after it" systemctl is-active --quiet periphery.service
+}
+
 repo_apt_scenario() {
 	repo_boot repo-apt || return
 	repo_stanza stable apt | x sh -c 'cat >/etc/apt/sources.list.d/komodo.sources'
@@ -169,6 +208,7 @@ repo_apt_scenario() {
 		apt-cache policy komodo-periphery | grep -q "Installed: 1.19.6-1"'
 
 	repo_tamper_apt
+	repo_bump_scenario
 
 	repo_stanza web-01 apt | x sh -c 'cat >/etc/apt/sources.list.d/komodo.sources'
 	check "repo apt: a host on its own suite gets its own package" sh -c \
