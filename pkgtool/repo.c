@@ -26,252 +26,6 @@
 #include "util.h"
 #include "banned.h"
 
-#define CONF "pkgtool-repo.conf"
-#define DEFAULT_SUITE "stable"
-#define DEFAULT_ARCHS "amd64 arm64"
-#define MAX_SUITES 4096
-
-struct suite {
-	char *name, *archs;
-	int touched, named;
-};
-
-struct repo {
-	char *root;
-	int lock_fd, created;
-	char *key, *origin;
-	struct suite *suites;
-	size_t nsuites, alloc;
-	struct signer *sg;
-	unsigned valid_days;
-	int key_changed; /* keys/ must be exported again */
-};
-
-static int valid_suite(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n && n <= 64 && s[0] != '.' && s[0] != '-' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._-") == n;
-}
-
-static int valid_archs(const char *a)
-{
-	size_t n = strlen(a), words = 0;
-	const char *p;
-
-	if (!n || strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789- ") != n ||
-	    a[0] == ' ' || a[n - 1] == ' ' || strstr(a, "  "))
-		return 0;
-	for (p = a; p; p = strchr(p + 1, ' '))
-		words++;
-	return words <= 16;
-}
-
-static struct suite *find_suite(struct repo *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->nsuites; i++)
-		if (!strcmp(r->suites[i].name, name))
-			return &r->suites[i];
-	return NULL;
-}
-
-static struct suite *add_suite(struct repo *r, const char *name,
-			       const char *archs)
-{
-	struct suite *s;
-
-	r->suites = xgrow(r->suites, r->nsuites + 1, &r->alloc,
-			  sizeof(*r->suites));
-	s = &r->suites[r->nsuites++];
-	s->name = xstrdup(name);
-	s->archs = xstrdup(archs);
-	s->touched = s->named = 0;
-	return s;
-}
-
-/* pkgtool-repo.conf: "key FPR", "origin TEXT", "suite NAME ARCH...". */
-static int conf_load(struct repo *r, const char *path)
-{
-	struct buf b = BUF_INIT;
-	char *line, *next;
-	int ret = 0;
-
-	if (buf_read_file(&b, path) < 0)
-		return error("cannot read '%s': %s", path, strerror(errno));
-	for (line = b.data; line && *line && !ret; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!strncmp(line, "key ", 4)) {
-			free(r->key);
-			r->key = xstrdup(line + 4);
-		} else if (!strncmp(line, "origin ", 7)) {
-			free(r->origin);
-			r->origin = xstrdup(line + 7);
-		} else if (!strncmp(line, "suite ", 6)) {
-			char *sp = strchr(line + 6, ' ');
-
-			if (!sp || r->nsuites >= MAX_SUITES) {
-				ret = error("'%s': bad line 'suite %s'", path,
-					    line + 6);
-				break;
-			}
-			*sp = '\0';
-			if (!valid_suite(line + 6) || !valid_archs(sp + 1))
-				ret = error("'%s': bad suite '%s'", path,
-					    line + 6);
-			else
-				add_suite(r, line + 6, sp + 1);
-		}
-	}
-	buf_release(&b);
-	return ret;
-}
-
-static int conf_save(const struct repo *r)
-{
-	struct buf b = BUF_INIT, path = BUF_INIT;
-	size_t i;
-	int ret;
-
-	buf_addstr(&b, "# pkgtool repository (pkgtool repo --help)\n");
-	if (r->key)
-		buf_addf(&b, "key %s\n", r->key);
-	buf_addf(&b, "origin %s\n", r->origin);
-	for (i = 0; i < r->nsuites; i++)
-		buf_addf(&b, "suite %s %s\n", r->suites[i].name,
-			 r->suites[i].archs);
-	buf_addf(&path, "%s/%s", r->root, CONF);
-	ret = fs_write_atomic(path.data, b.data, b.len, 0644);
-	buf_release(&b);
-	buf_release(&path);
-	return ret;
-}
-
-static int lock_repo(struct repo *r)
-{
-	struct buf path = BUF_INIT;
-
-	buf_addf(&path, "%s/.lock", r->root);
-	r->lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			  0644);
-	if (r->lock_fd < 0) {
-		error("cannot open '%s': %s", path.data, strerror(errno));
-		buf_release(&path);
-		return -1;
-	}
-	buf_release(&path);
-	if (flock(r->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	info("waiting for another publish into '%s' to finish", r->root);
-	if (flock(r->lock_fd, LOCK_EX) < 0)
-		return error("cannot lock '%s': %s", r->root, strerror(errno));
-	return 0;
-}
-
-/* Only our lock file in it (taken just before the check). */
-static int dir_is_empty_but_lock(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int empty = 1;
-
-	if (!d)
-		return 0;
-	while (empty && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strcmp(e->d_name, ".lock"))
-			empty = 0;
-	closedir(d);
-	return empty;
-}
-
-static void repo_close(struct repo *r)
-{
-	size_t i;
-
-	if (r->lock_fd >= 0)
-		close(r->lock_fd);
-	sign_close(r->sg);
-	for (i = 0; i < r->nsuites; i++) {
-		free(r->suites[i].name);
-		free(r->suites[i].archs);
-	}
-	free(r->suites);
-	free(r->key);
-	free(r->origin);
-	free(r->root);
-	memset(r, 0, sizeof(*r));
-	r->lock_fd = -1;
-}
-
-/* A failed first publish leaves no folder behind. */
-static void repo_abandon(struct repo *r)
-{
-	struct buf path = BUF_INIT;
-
-	if (r->created) {
-		buf_addf(&path, "%s/.lock", r->root);
-		unlink(path.data);
-		rmdir(r->root);
-	}
-	buf_release(&path);
-	repo_close(r);
-}
-
-/* Opens (with create: makes) the repository at dir and takes its lock. */
-static int repo_open(struct repo *r, const char *dir, int create)
-{
-	struct buf conf = BUF_INIT;
-	struct stat st;
-	int ret = -1;
-
-	memset(r, 0, sizeof(*r));
-	r->lock_fd = -1;
-	r->root = xstrdup(dir);
-	buf_addf(&conf, "%s/%s", dir, CONF);
-	if (stat(dir, &st) < 0) {
-		if (errno != ENOENT || !create) {
-			error("cannot open repository '%s': %s", dir,
-			      strerror(errno));
-			goto out;
-		}
-		if (fs_mkdir_p(dir) < 0)
-			goto out;
-		r->created = 1;
-	} else if (!S_ISDIR(st.st_mode)) {
-		error("'%s' is not a folder", dir);
-		goto out;
-	}
-	/* checked before the lock file is made: a folder that is not ours
-	 * stays untouched */
-	if (access(conf.data, F_OK) < 0) {
-		if (!create) {
-			error("'%s' is not a pkgtool repository (no %s)", dir,
-			      CONF);
-			goto out;
-		}
-		if (!r->created && !dir_is_empty_but_lock(dir)) {
-			error("'%s' is not a pkgtool repository (no %s) and "
-			      "not empty; give a new or an empty folder",
-			      dir, CONF);
-			goto out;
-		}
-	}
-	if (lock_repo(r) < 0)
-		goto out;
-	ret = access(conf.data, F_OK) == 0 ? conf_load(r, conf.data) : 0;
-	if (!ret && !r->origin)
-		r->origin = xstrdup("pkgtool");
-out:
-	buf_release(&conf);
-	return ret;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -291,9 +45,9 @@ static int file_suite(const char *file, const struct repo_opts *o,
 		buf_addstr(out, base_name(dir));
 		free(copy);
 	} else {
-		buf_addstr(out, o->suite ? o->suite : DEFAULT_SUITE);
+		buf_addstr(out, o->suite ? o->suite : REPO_DEFAULT_SUITE);
 	}
-	if (!valid_suite(out->data))
+	if (!repo_valid_suite(out->data))
 		return error("'%s' is not a usable suite name (letters, digits, "
 			     "'.', '_', '-'; at most 64)", out->data);
 	return 0;
@@ -400,16 +154,16 @@ static int check_item(struct repo *r, struct item *it, const char *file,
 	if (check_secrets(file, o) < 0 || file_suite(file, o, &suite) < 0 ||
 	    repo_inspect(file, &it->pkg) < 0)
 		goto out;
-	s = find_suite(r, suite.data);
+	s = repo_find_suite(r, suite.data);
 	if (!s) {
-		const char *archs = o->archs ? o->archs : DEFAULT_ARCHS;
+		const char *archs = o->archs ? o->archs : REPO_DEFAULT_ARCHS;
 
-		if (!valid_archs(archs)) {
+		if (!repo_valid_archs(archs)) {
 			error("bad --arch list '%s' (e.g. \"amd64 arm64\")",
 			      archs);
 			goto out;
 		}
-		s = add_suite(r, suite.data, archs);
+		s = repo_add_suite(r, suite.data, archs);
 	}
 	it->suite = (size_t)(s - r->suites);
 	if (!arch_in(s->archs, it->pkg.arch)) {
@@ -753,7 +507,7 @@ int repo_add(const char *dir, char **files, int n, const struct repo_opts *o)
 		}
 		info("%s %s", verb[items[i].act], items[i].pkg.pool);
 	}
-	if (conf_save(&r) < 0 || export_keys(&r) < 0)
+	if (repo_conf_save(&r) < 0 || export_keys(&r) < 0)
 		goto done;
 	for (i = 0; i < r.nsuites; i++)
 		if (r.suites[i].touched &&
@@ -778,7 +532,7 @@ static int select_suites(struct repo *r, const struct repo_opts *o)
 {
 	size_t i;
 
-	if (o->suite && !find_suite(r, o->suite))
+	if (o->suite && !repo_find_suite(r, o->suite))
 		return error("no suite '%s' in '%s'", o->suite, r->root);
 	for (i = 0; i < r->nsuites; i++)
 		r->suites[i].named =
@@ -833,7 +587,7 @@ int repo_remove(const char *dir, char **names, int n,
 		    publish_suite(&r, &r.suites[i], o->keep, names, n,
 				  &dropped) < 0)
 			goto out;
-	ret = conf_save(&r);
+	ret = repo_conf_save(&r);
 out:
 	repo_close(&r);
 	free(seen);

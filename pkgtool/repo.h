@@ -46,6 +46,42 @@ int repo_export_key(const char *dir, const struct repo_opts *o, int armor);
 int repo_sources(const char *dir, const struct repo_opts *o);
 
 /* ---- between repo*.c only ---- */
+#define REPO_CONF "pkgtool-repo.conf"
+#define REPO_DEFAULT_SUITE "stable"
+#define REPO_DEFAULT_ARCHS "amd64 arm64"
+#define REPO_MAX_SUITES 4096
+
+struct suite {
+	char *name, *archs;
+	int touched, named;
+};
+
+struct repo {
+	char *root;
+	int lock_fd, created;
+	char *key, *origin;
+	struct suite *suites;
+	size_t nsuites, alloc;
+	struct signer *sg;
+	unsigned valid_days;
+	int key_changed; /* keys/ must be exported again */
+};
+
+struct repo_opts;
+/* repo_conf.c: the folder, its settings and its lock */
+int repo_valid_suite(const char *s);
+int repo_valid_archs(const char *a);
+struct suite *repo_find_suite(struct repo *r, const char *name);
+struct suite *repo_add_suite(struct repo *r, const char *name,
+			     const char *archs);
+int repo_conf_save(const struct repo *r);
+/* Opens (with create: makes) the repository at dir and takes its lock;
+ * a folder that is neither a repository nor empty is left untouched. */
+int repo_open(struct repo *r, const char *dir, int create);
+void repo_close(struct repo *r);
+/* repo_close(), and a folder the failed first publish made goes too. */
+void repo_abandon(struct repo *r);
+
 enum repo_fmt { REPO_DEB, REPO_RPM };
 
 /* One package file, as read from the file itself. */
