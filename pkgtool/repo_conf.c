@@ -143,6 +143,57 @@ static int lock_repo(struct repo *r)
 	return 0;
 }
 
+/* A temporary name of ours: ".new-..." (pool) or NAME.XXXXXX from
+ * fs_write_atomic() over an index, key, settings or by-hash file. */
+static int stale_temp(const char *name)
+{
+	static const char *const ours[] = {
+		"Packages", "Packages.gz", "Packages.xz", "Release",
+		"Release.gpg", "InRelease", "repomd.xml", "repomd.xml.asc",
+		"repo.gpg", "repo.asc", REPO_CONF,
+	};
+	size_t n = strlen(name), i;
+
+	if (starts_with(name, ".new-"))
+		return 1;
+	if (n < 8 || name[n - 7] != '.')
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(ours); i++)
+		if (strlen(ours[i]) == n - 7 && !strncmp(name, ours[i], n - 7))
+			return 1;
+	/* by-hash copies and the .sha256 notes beside pooled rpms */
+	return (n == 64 + 7 && strspn(name, "0123456789abcdef") == 64) ||
+	       (n > 14 && !strncmp(name + n - 14, ".sha256.", 8));
+}
+
+/* Under the lock nobody else writes: temporary files of a publish that
+ * was killed are garbage. */
+static void sweep(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf path = BUF_INIT;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, e->d_name);
+		if (lstat(path.data, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 8)
+			sweep(path.data, depth + 1);
+		else if (S_ISREG(st.st_mode) && stale_temp(e->d_name))
+			unlink(path.data);
+	}
+	closedir(d);
+	buf_release(&path);
+}
+
 /* Only our lock file in it (taken just before the check). */
 static int dir_is_empty_but_lock(const char *dir)
 {
@@ -234,6 +285,7 @@ int repo_open(struct repo *r, const char *dir, int create)
 	}
 	if (lock_repo(r) < 0)
 		goto out;
+	sweep(dir, 0);
 	ret = access(conf.data, F_OK) == 0 ? conf_load(r, conf.data) : 0;
 	if (!ret && !r->origin)
 		r->origin = xstrdup("pkgtool");

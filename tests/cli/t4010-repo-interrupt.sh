@@ -75,7 +75,15 @@ done
 # not a check (timing decides it): how many kills landed mid-publish
 echo "# $(grep -c -v '^0$' "$TMP/rcs") of $(wc -l <"$TMP/rcs") publishes were cut short"
 test_expect_success 'the next publish completes and cleans up after the killed ones' '
+	: what a kill leaves, planted so that the check never depends on timing &&
+	echo x >repo/dists/stable/InRelease.AbC123 &&
+	echo x >repo/dists/stable/main/binary-amd64/Packages.xz.q1W2e3 &&
+	echo x >"repo/pool/stable/main/k/komodo-periphery/.new-k.deb.Zz9xYw" &&
+	echo x >"repo/rpm/stable/Packages/.new-k.rpm.Zz9xYw" &&
 	"$PKGTOOL" repo add repo r8/*.deb r8/*.rpm >/dev/null 2>&1 &&
+	find repo -type f \( -name ".new-*" -o -regex ".*\.[A-Za-z0-9]\{6\}" \) \
+		! -name "*.sha256" >left &&
+	test_cmp /dev/null left &&
 	consistent &&
 	"$PKGTOOL" repo list repo | grep -q "1.19.5-8	amd64	deb" &&
 	test "$(ls -d repo/rpm/stable/.repodata-* | wc -l)" -le 2
