@@ -246,6 +246,15 @@ test_expect_success '--per-host: each host folder becomes its own suite' '
 	dpkg-deb -x komodo-periphery_1.19.5-1_amd64.deb w &&
 	grep -qx "port = 8199" w/etc/komodo/periphery.config.toml
 '
+test_expect_success '--valid-for DAYS writes Valid-Until after Date' '
+	"$PKGTOOL" repo add vu v1/$DEB --key "$KEY" --valid-for 7 >/dev/null 2>&1 &&
+	fmt="+%a, %d %b %Y %H:%M:%S UTC" &&
+	grep -qx "Date: $(date -u -d @1700000000 "$fmt")" vu/dists/stable/Release &&
+	grep -qx "Valid-Until: $(date -u -d @$((1700000000 + 7 * 86400)) "$fmt")" vu/dists/stable/Release &&
+	gpgv --keyring "$TMP/vu/keys/repo.gpg" vu/dists/stable/InRelease 2>/dev/null &&
+	test_must_fail "$PKGTOOL" repo add vu v1/$DEB --valid-for soon 2>err &&
+	grep -q "valid-for wants a number" err
+'
 test_expect_success 'two concurrent publishes serialise on the lock' '
 	"$PKGTOOL" repo add conc v1/$DEB --key "$KEY" >/dev/null 2>&1 &&
 	flock conc/.lock sleep 2 &
