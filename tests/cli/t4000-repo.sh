@@ -6,6 +6,8 @@
 BIN=$(fake_binary)
 export GNUPGHOME="$TMP/gnupg"
 mkdir -m 700 "$GNUPGHOME"
+# the agent of this throwaway home goes with it
+trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
 gpg --batch --passphrase '' --quick-gen-key 'Repo Test <repo@test.invalid>' \
 	default sign never 2>/dev/null
 gpg --batch --passphrase '' --quick-gen-key 'Other <other@test.invalid>' \

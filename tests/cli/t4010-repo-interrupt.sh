@@ -7,6 +7,8 @@
 BIN=$(fake_binary)
 export GNUPGHOME="$TMP/gnupg"
 mkdir -m 700 "$GNUPGHOME"
+# the agent of this throwaway home goes with it
+trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
 gpg --batch --passphrase '' --quick-gen-key 'Repo Test <repo@test.invalid>' \
 	default sign never 2>/dev/null
 KEY=$(gpg --list-secret-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')

@@ -6,6 +6,8 @@
 BIN=$(fake_binary)
 export GNUPGHOME="$TMP/gnupg"
 mkdir -m 700 "$GNUPGHOME"
+# the agent of this throwaway home goes with it
+trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
 gpg --batch --passphrase '' --quick-gen-key 'Repo Test <repo@test.invalid>' \
 	default sign never 2>/dev/null
 KEY=$(gpg --list-secret-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
@@ -47,5 +49,19 @@ test_expect_success 'build --publish refuses packages with secrets; out/ keeps t
 	grep -q "holds secrets" err && grep -q "not in the repository" err &&
 	test "$(stat -c %a so/$DEB)" = 600 &&
 	"$PKGTOOL" repo list repo --suite stable >list && test "$(wc -l <list)" = 2
+'
+test_expect_success 'a key with a passphrase: refused without, signs with --passphrase-file' '
+	umask 077 && echo "pass phrase 42" >pw &&
+	gpg --batch --pinentry-mode loopback --passphrase-file pw \
+		--quick-gen-key "Locked <locked@test.invalid>" default sign never 2>/dev/null &&
+	gpgconf --kill gpg-agent &&
+	test_must_fail "$PKGTOOL" repo add lk o/$RPM --key locked@test.invalid </dev/null 2>err &&
+	grep -q "passphrase-file" err && test "$(grep -c error: err)" = 1 && test ! -e lk &&
+	gpgconf --kill gpg-agent &&
+	"$PKGTOOL" repo add lk o/$RPM --key locked@test.invalid --passphrase-file pw </dev/null >/dev/null 2>&1 &&
+	gpg --export -a locked@test.invalid >l.asc && mkdir db2 &&
+	rpm --dbpath "$TMP/db2" --initdb && rpm --dbpath "$TMP/db2" --import l.asc &&
+	rpm --dbpath "$TMP/db2" -K lk/rpm/stable/Packages/$RPM | grep -q "digests signatures OK" &&
+	gpgv --keyring "$TMP/lk/keys/repo.gpg" lk/dists/stable/InRelease 2>/dev/null
 '
 test_done

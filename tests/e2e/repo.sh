@@ -267,4 +267,5 @@ run_repo_scenarios() {
 	ok "repo: keys, packages and the repository are made"
 	repo_apt_scenario
 	repo_dnf_scenario
+	gpgconf --kill gpg-agent 2>/dev/null
 }
