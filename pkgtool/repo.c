@@ -299,7 +299,8 @@ static size_t mark_doomed(struct repo_pkg *p, size_t n, unsigned keep,
 {
 	size_t i, run = 0, count = 0;
 
-	qsort(p, n, sizeof(*p), cmp_group);
+	if (n > 1)
+		qsort(p, n, sizeof(*p), cmp_group);
 	for (i = 0; i < n; i++) {
 		run = i && !cmp_group_key(&p[i - 1], &p[i]) ? run + 1 : 1;
 		if ((keep && run > keep) || matches(&p[i], pat, npat)) {
@@ -610,7 +611,8 @@ int repo_list(const char *dir, const struct repo_opts *o)
 			if (repo_scan_suite(r.root, r.suites[i].name,
 					    (enum repo_fmt)k, &p, &np) < 0)
 				goto out;
-			qsort(p, np, sizeof(*p), cmp_group);
+			if (np > 1)
+				qsort(p, np, sizeof(*p), cmp_group);
 			for (j = 0; j < np; j++)
 				printf("%s\t%s\t%s\t%s\t%s\n",
 				       r.suites[i].name, p[j].name,

@@ -206,7 +206,8 @@ int repo_apt_index(const char *root, const char *suite, const char *archs,
 	size_t nf = 0, i;
 	int r = -1;
 
-	qsort(pkgs, n, sizeof(*pkgs), cmp_pkg);
+	if (n > 1)
+		qsort(pkgs, n, sizeof(*pkgs), cmp_pkg);
 	while (*a && nf < ARRAY_SIZE(f)) {
 		size_t len = strcspn(a, " ");
 
