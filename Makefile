@@ -5,7 +5,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib libcrypto
+DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib libcrypto gpgme \
+	createrepo_c liblzma
 # Developer builds fail on warnings; users building a release may pass WERROR=0.
 WERROR ?= 1
 
@@ -19,7 +20,9 @@ endif
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) \
 	$(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
-LIBS = $(shell $(PKG_CONFIG) --libs $(DEPS)) -lpthread
+# librpmsign ships no .pc file; Debian 12's createrepo_c.pc says "-L
+# -lcreaterepo_c" (empty libdir), which swallows the library: name it again.
+LIBS = $(shell $(PKG_CONFIG) --libs $(DEPS)) -lcreaterepo_c -lrpmsign -lpthread
 
 SRCS = $(sort $(filter-out pkgtool/embedded.c,$(wildcard pkgtool/*.c))) \
 	pkgtool/embedded.c

@@ -24,8 +24,10 @@
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
+#include "repo.h"
 #include "resolve.h"
 #include "rpm.h"
+#include "sign.h"
 #include "state.h"
 #include "sval.h"
 #include "util.h"
@@ -42,6 +44,22 @@ struct output {
 static struct output *outs;
 static size_t max_outs;
 static volatile sig_atomic_t nr_outs;
+
+/* build --sign KEY / --publish DIR (pkgtool repo) */
+static char *sign_fpr;
+static char **published;
+static int nr_published;
+
+static int sign_resolve(const char *key)
+{
+	struct signer *sg;
+
+	if (sign_open(&sg, key) < 0)
+		return -1;
+	sign_fpr = xstrdup(sign_fingerprint(sg));
+	sign_close(sg);
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -234,7 +252,12 @@ static int publish(void)
 	sig_atomic_t i;
 
 	for (i = 0; i < nr_outs; i++) {
-		int fd = open(outs[i].tmp, O_RDONLY | O_CLOEXEC);
+		int fd;
+
+		if (sign_fpr && ends_with(outs[i].final, ".rpm") &&
+		    rpm_sign(outs[i].tmp, sign_fpr) < 0)
+			return -1;
+		fd = open(outs[i].tmp, O_RDONLY | O_CLOEXEC);
 
 		/* packages with passkeys or tokens are not world-readable */
 		if (fd < 0 || fchmod(fd, outs[i].secret ? 0600 : 0644) < 0 ||
@@ -259,6 +282,9 @@ static int publish(void)
 			     outs[i].secret ? ", mode 0600: it contains "
 					      "secrets"
 					    : "");
+		published = xrealloc(published, (size_t)(nr_published + 1) *
+							 sizeof(*published));
+		published[nr_published++] = xstrdup(outs[i].final);
 	}
 	nr_outs = 0;
 	return 0;
@@ -319,7 +345,34 @@ struct target {
 	char sums[8][65];
 	char dir[4096];
 	int made_dir;
+	struct state *st;
+	char release[8][2][32]; /* per arch and format, from the state */
 };
+
+/* The release of one package: raised when its content changed since the
+ * last build of the same version (state_pkg_release). */
+static int decide_release(struct target *t, size_t arch, int rpm,
+			  const struct pkg *p)
+{
+	struct buf key = BUF_INIT;
+	char digest[65];
+	int raised;
+
+	pkg_content_digest(p, t->sums[arch], digest);
+	buf_addf(&key, "%s/%s/%s/%s", t->s.host ? t->s.host : "_site",
+		 rpm ? "rpm" : "deb", p->deb_arch, p->version);
+	state_pkg_release(t->st, key.data, digest,
+			  site_str(&t->s, "package_release"),
+			  site_is_set(&t->s, "package_release"),
+			  t->release[arch][rpm], &raised);
+	if (raised)
+		info("%s%s%s %s: the content changed, so the release is now "
+		     "%s (version %s-%s)", t->s.host ? t->s.host : "",
+		     t->s.host ? ": " : "", rpm ? "rpm" : "deb", p->deb_arch,
+		     t->release[arch][rpm], p->version, t->release[arch][rpm]);
+	buf_release(&key);
+	return 0;
+}
 
 static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 			int write)
@@ -339,12 +392,16 @@ static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 			set_opts(&t->s, &po, f, arches->items[i]->str,
 				 t->paths[i], t->sums[i], mtime);
 			if (write) {
+				site_set_str(&t->s, "package_release",
+					     t->release[i][f]);
 				if (write_one(&t->s, &t->v, &po, t->dir) < 0)
 					return -1;
 				continue;
 			}
 			pkg_init(&p);
 			r = plan_pkg(&t->s, &t->v, &po, &p);
+			if (!r)
+				r = decide_release(t, i, f, &p);
 			pkg_release(&p);
 			if (r < 0)
 				return -1;
@@ -437,6 +494,8 @@ int cmd_build(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "sign", required_argument, NULL, 1001 },
+		{ "publish", required_argument, NULL, 1002 },
 		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -444,7 +503,8 @@ int cmd_build(int argc, char **argv)
 	struct binopt bins[8];
 	const char **want_hosts = NULL;
 	size_t nbins = 0, nwant = 0, ntargets = 0, i;
-	const char *outdir = "out", *only = NULL;
+	const char *outdir = "out", *only = NULL, *sign_key = NULL;
+	const char *publish_dir = NULL;
 	struct target *targets = NULL;
 	struct site base;
 	struct state st;
@@ -473,6 +533,12 @@ int cmd_build(int argc, char **argv)
 			}
 			only = optarg;
 			break;
+		case 1001:
+			sign_key = optarg;
+			break;
+		case 1002:
+			publish_dir = optarg;
+			break;
 		case 'H':
 			want_hosts = xrealloc(want_hosts, (nwant + 1) *
 							  sizeof(*want_hosts));
@@ -487,9 +553,13 @@ int cmd_build(int argc, char **argv)
 		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
 		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
 		      "[--cache-dir DIR] [--refresh] [--cacert FILE] "
-		      "[--allow-unverified]");
+		      "[--allow-unverified] [--sign KEY] [--publish DIR]");
 		free(want_hosts);
 		return 2;
+	}
+	if (sign_key && sign_resolve(sign_key) < 0) {
+		free(want_hosts);
+		return 1;
 	}
 	mtime = build_time();
 	if (mtime < 0) {
@@ -509,6 +579,8 @@ int cmd_build(int argc, char **argv)
 	}
 	ntargets = nwant ? nwant : 1;
 	targets = xcalloc(ntargets, sizeof(*targets));
+	for (i = 0; i < ntargets; i++)
+		targets[i].st = &st;
 	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], argv[optind],
 			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
@@ -539,6 +611,18 @@ int cmd_build(int argc, char **argv)
 	if (publish() < 0)
 		goto out;
 	r = 0;
+	if (publish_dir) {
+		struct repo_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.key = sign_key;
+		ro.per_host = nwant > 0;
+		if (repo_add(publish_dir, published, nr_published, &ro) < 0) {
+			error("the packages are in '%s', but not in the "
+			      "repository '%s'", outdir, publish_dir);
+			r = 1;
+		}
+	}
 out:
 	remove_temps();
 	signal(SIGINT, SIG_DFL);
@@ -559,6 +643,13 @@ out:
 	free(want_hosts);
 	free(outs);
 	outs = NULL;
+	for (c = 0; c < nr_published; c++)
+		free(published[c]);
+	free(published);
+	published = NULL;
+	nr_published = 0;
+	free(sign_fpr);
+	sign_fpr = NULL;
 	max_outs = 0;
 	site_release(&base);
 	state_release(&st);

@@ -761,3 +761,99 @@ out:
 	buf_release(&w.control_tar);
 	return r;
 }
+
+/* ---- reading a .deb's control file (pkgtool repo) ----
+ *
+ * The repository publishes any .deb, so the reader trusts nothing: sizes
+ * are capped (a control.tar of a few MiB is already absurd), members are
+ * looked up by name, and the error says what was wrong with the file.
+ */
+#define CONTROL_TAR_MAX (16u << 20)
+#define CONTROL_MAX (1u << 20)
+
+static int read_member(struct archive *a, const char *path, size_t max,
+		       struct buf *out)
+{
+	char chunk[16384];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (out->len + (size_t)n > max)
+			return error("'%s': control area larger than %zu bytes",
+				     path, max);
+		buf_add(out, chunk, (size_t)n);
+	}
+	if (n < 0)
+		return error("'%s': %s", path, archive_error_string(a));
+	return 0;
+}
+
+static int control_from_tar(const char *path, const struct buf *tar,
+			    struct buf *control)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r = -1, rc;
+
+	if (!a)
+		die("out of memory");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_memory(a, tar->data, tar->len) != ARCHIVE_OK) {
+		error("'%s': control.tar: %s", path, archive_error_string(a));
+		goto out;
+	}
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+
+		if (strcmp(name, "./control") && strcmp(name, "control"))
+			continue;
+		r = read_member(a, path, CONTROL_MAX, control);
+		goto out;
+	}
+	error("'%s': no control file in control.tar%s%s", path,
+	      rc == ARCHIVE_EOF ? "" : ": ",
+	      rc == ARCHIVE_EOF ? "" : archive_error_string(a));
+out:
+	archive_read_free(a);
+	return r;
+}
+
+int deb_read_control(const char *path, struct buf *control)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct buf tar = BUF_INIT;
+	int r = -1, n = 0, rc;
+
+	if (!a)
+		die("out of memory");
+	archive_read_support_format_ar(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		error("'%s' is not a .deb package: %s", path,
+		      archive_error_string(a));
+		goto out;
+	}
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+
+		if (n++ == 0 && strcmp(name, "debian-binary")) {
+			error("'%s' is not a .deb package (first member "
+			      "'%s', not 'debian-binary')", path, name);
+			goto out;
+		}
+		if (!starts_with(name, "control.tar"))
+			continue;
+		if (read_member(a, path, CONTROL_TAR_MAX, &tar) < 0)
+			goto out;
+		r = control_from_tar(path, &tar, control);
+		goto out;
+	}
+	error("'%s' is not a .deb package%s%s", path,
+	      rc == ARCHIVE_EOF ? " (no control.tar member)" : ": ",
+	      rc == ARCHIVE_EOF ? "" : archive_error_string(a));
+out:
+	buf_release(&tar);
+	archive_read_free(a);
+	return r;
+}

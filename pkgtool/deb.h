@@ -27,3 +27,9 @@ struct pkg;
 int deb_write(const struct pkg *p, const char *path);
 
 #endif
+
+/* ---- reading (pkgtool repo) ---- */
+/* Appends the control file of the .deb at path (any .deb, not only ours)
+ * to control. -1 after reporting a file that is not a binary package. */
+struct buf;
+int deb_read_control(const char *path, struct buf *control);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "fetch",  cmd_fetch,  "download and verify the release binary into the cache" },
 	{ "register", cmd_register, "create or update the servers in Komodo Core" },
 	{ "render", cmd_render, "print a file as it would be packaged" },
+	{ "repo",   cmd_repo,   "publish packages into a signed apt/dnf repository" },
 };
 /* clang-format on */
 
@@ -45,7 +46,9 @@ static void usage(FILE *f)
 	      "  pkgtool register SITE [--host NAME]... [--dry-run] "
 	      "[--rotate-passkeys]\n"
 	      "                [--cacert FILE]\n"
-	      "  pkgtool render SITE [config|unit|sysusers|env|SCRIPT|PATH]\n",
+	      "  pkgtool render SITE [config|unit|sysusers|env|SCRIPT|PATH]\n"
+	      "  pkgtool repo add|remove|list|sources|export-key DIR ... "
+	      "(pkgtool repo --help)\n",
 	      f);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "digest.h"
 #include "pkg.h"
 #include "util.h"
 #include "banned.h"
@@ -212,4 +213,62 @@ const char *pkg_compression_name(enum pkg_compression c)
 		return "none";
 	}
 	BUG("bad compression %d", (int)c);
+}
+
+/* Each field with its length first, so that no two packages hash alike by
+ * moving bytes between neighbouring fields. */
+static void dig_add(struct sha256_ctx *c, const void *data, size_t n)
+{
+	uint64_t len = n;
+
+	sha256_update(c, &len, sizeof(len));
+	sha256_update(c, data, n);
+}
+
+static void dig_str(struct sha256_ctx *c, const char *s)
+{
+	dig_add(c, s ? s : "", s ? strlen(s) : 0);
+}
+
+void pkg_content_digest(const struct pkg *p, const char *src_sha,
+			char out[65])
+{
+	const char *meta[] = { p->name,	       p->version,     p->deb_arch,
+			       p->rpm_arch,    p->maintainer,  p->summary,
+			       p->description, p->homepage,    p->license,
+			       p->vendor,      p->section,     p->rpm_group,
+			       p->deb_depends, p->deb_recommends };
+	struct sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_LEN];
+	unsigned v[3];
+	size_t i;
+
+	sha256_init(&c);
+	for (i = 0; i < ARRAY_SIZE(meta); i++)
+		dig_str(&c, meta[i]);
+	for (i = 0; i < p->nr_requires; i++) {
+		dig_str(&c, p->requires[i].name);
+		dig_str(&c, p->requires[i].version);
+		dig_add(&c, &p->requires[i].flags, sizeof(unsigned));
+	}
+	for (i = 0; i < SCRIPT_MAX; i++)
+		dig_add(&c, p->scripts[i].data, p->scripts[i].len);
+	for (i = 0; i < p->nr_files; i++) {
+		const struct pkg_file *f = &p->files[i];
+
+		if (starts_with(f->path, "/usr/share/doc/"))
+			continue;
+		dig_str(&c, f->path);
+		v[0] = (unsigned)f->type;
+		v[1] = f->mode;
+		v[2] = f->flags;
+		dig_add(&c, v, sizeof(v));
+		dig_str(&c, f->target);
+		if (f->src)
+			dig_str(&c, src_sha);
+		else
+			dig_add(&c, f->content.data, f->content.len);
+	}
+	sha256_final(&c, d);
+	digest_hex(d, sizeof(d), out);
 }

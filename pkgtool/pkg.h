@@ -131,4 +131,13 @@ int pkg_stat_files(struct pkg *p);
 
 const char *pkg_compression_name(enum pkg_compression c);
 
+/* SHA-256 (hex) of what the package does on a host: metadata, relations,
+ * scripts and payload, with src files standing for their sha256 (src_sha,
+ * one for every src) but without the release, the build time and the doc
+ * folder (its changelog names the release). Two builds of one version
+ * with equal digests install the same thing: pkgtool raises the release
+ * only when the digest changes. */
+void pkg_content_digest(const struct pkg *p, const char *src_sha,
+			char out[65]);
+
 #endif

@@ -16,6 +16,7 @@ int cmd_check(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_register(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
 
 /* Shared by commands: the version a site builds, when it is a fixed tag
  * (latest/core need the network and are resolved by the caller). */

@@ -27,3 +27,9 @@ struct pkg;
 int rpm_write(const struct pkg *p, const char *path);
 
 #endif
+
+/* ---- signing (pkgtool repo, build --sign) ---- */
+/* Adds an OpenPGP header signature to the .rpm at path, in place, made by
+ * gpg (through librpmsign) with the key of fingerprint fpr from
+ * $GNUPGHOME. rpm -K then reports it once the public key is imported. */
+int rpm_sign(const char *path, const char *fpr);

@@ -887,6 +887,12 @@ void site_set_value(struct site *s, const char *key, struct sval *v)
 	sv->val = v;
 }
 
+void site_set_str(struct site *s, const char *key, const char *value)
+{
+	site_set_secret(s, key, value);
+	var(s, key)->val->secret = 0;
+}
+
 const struct sval *site_lookup(const struct site *s, const char *key)
 {
 	const struct site_var *v = find_var(s, key);

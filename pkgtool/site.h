@@ -89,6 +89,8 @@ void site_set_secret(struct site *s, const char *key, const char *value);
 /* Replaces a variable's value after loading (keypair.c: the pinned Core
  * key, key file overwrites); takes v, which must have the variable's shape. */
 void site_set_value(struct site *s, const char *key, struct sval *v);
+/* Sets a plain string variable after loading (a release pkgtool raised). */
+void site_set_str(struct site *s, const char *key, const char *value);
 
 /* Looks up a map entry; NULL when absent. */
 const struct sval *sval_map_get(const struct sval *m, const char *key);

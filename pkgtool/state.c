@@ -198,7 +198,8 @@ static void save_map(struct buf *b, const char *section,
 		return;
 	buf_addf(b, "%s:\n", section);
 	for (i = 0; i < m->n; i++)
-		buf_addf(b, "  \"%s\": \"%s\"\n", m->names[i], m->values[i]);
+		buf_addf(b, m->bare_keys ? "  %s: \"%s\"\n" : "  \"%s\": \"%s\"\n",
+			 m->names[i], m->values[i]);
 }
 
 /*
@@ -333,6 +334,8 @@ out:
 	return r;
 }
 
+static int load_releases(struct state *st, const struct sval *m);
+
 int state_load(struct state *st, const char *site_path)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
@@ -343,6 +346,8 @@ int state_load(struct state *st, const char *site_path)
 
 	memset(st, 0, sizeof(*st));
 	st->private_keys.secret = 1;
+	/* host names and format/arch words: plain YAML keys */
+	st->releases.bare_keys = 1;
 	state_path(&path, site_path);
 	st->path = buf_detach(&path, NULL);
 	r = state_read_trusted(st->path, &text, &found);
@@ -368,7 +373,8 @@ int state_load(struct state *st, const char *site_path)
 	}
 	if (!r && root && root->type == SV_MAP &&
 	    (load_map(st, root, "private_keys", &st->private_keys) < 0 ||
-	     load_map(st, root, "core_public_keys", &st->core_keys) < 0))
+	     load_map(st, root, "core_public_keys", &st->core_keys) < 0 ||
+	     load_releases(st, sval_map_get(root, "releases")) < 0))
 		r = -1;
 	if (root) {
 		/* the tree holds passkeys: mark them so sval_free wipes */
@@ -427,6 +433,10 @@ int state_save(struct state *st)
 			 st->passkeys[i]);
 	save_map(&b, "private_keys", &st->private_keys);
 	save_map(&b, "core_public_keys", &st->core_keys);
+	if (st->releases.n)
+		buf_addstr(&b, "# release per package: content digest, release "
+			       "(pkgtool raises it when the content changes)\n");
+	save_map(&b, "releases", &st->releases);
 	/* 0600: the file holds passkeys */
 	if (fs_write_atomic(st->path, b.data, b.len, 0600) < 0)
 		goto out;
@@ -451,5 +461,66 @@ void state_release(struct state *st)
 	free(st->path);
 	map_release(&st->private_keys);
 	map_release(&st->core_keys);
+	map_release(&st->releases);
 	memset(st, 0, sizeof(*st));
+}
+
+/* ---- package releases (a changed site must reach the hosts) ------------- */
+
+static int load_releases(struct state *st, const struct sval *m)
+{
+	size_t i;
+
+	if (!m)
+		return 0;
+	if (m->type != SV_MAP)
+		return error_at(&m->loc, "the state file must map 'releases' "
+					 "to package: \"DIGEST RELEASE\" entries");
+	for (i = 0; i < m->n; i++) {
+		const struct sval *v = m->items[i];
+		const char *sp = v->type == SV_SCALAR ? strchr(v->str, ' ') : NULL;
+
+		if (!sp || sp - v->str != 64 || !sp[1] || strlen(sp + 1) > 30)
+			return error_at(&v->loc, "release of '%s' is not "
+						 "\"DIGEST RELEASE\"",
+					m->keys[i]);
+		state_map_put(st, &st->releases, m->keys[i], v->str);
+	}
+	st->dirty = 0;
+	return 0;
+}
+
+/* "7" -> "8", "1ubuntu3" -> "1ubuntu4", "rc" -> "rc1". */
+static void next_release(const char *r, char out[32])
+{
+	size_t n = strlen(r), d = n;
+	unsigned long v;
+
+	while (d && r[d - 1] >= '0' && r[d - 1] <= '9')
+		d--;
+	v = d < n ? strtoul(r + d, NULL, 10) + 1 : 1;
+	snprintf(out, 32, "%.*s%lu", (int)(d > 20 ? 20 : d), r, v);
+}
+
+int state_pkg_release(struct state *st, const char *key, const char *digest,
+		      const char *site_release, int site_sets, char out[32],
+		      int *raised)
+{
+	const char *kept = state_map_get(&st->releases, key);
+	struct buf val = BUF_INIT;
+
+	*raised = 0;
+	snprintf(out, 32, "%s", site_release);
+	if (kept && !site_sets) {
+		if (strncmp(kept, digest, 64)) {
+			next_release(kept + 65, out);
+			*raised = 1;
+		} else {
+			snprintf(out, 32, "%s", kept + 65);
+		}
+	}
+	buf_addf(&val, "%s %s", digest, out);
+	state_map_put(st, &st->releases, key, val.data);
+	buf_release(&val);
+	return 0;
 }

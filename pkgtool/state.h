@@ -13,6 +13,10 @@
  * (private_keys: server -> key) and the public key of each Komodo Core
  * that register pinned (core_public_keys: Core URL -> key); keypair.c
  * applies them to a site.
+ *
+ * For each package it keeps the content digest and release it was built
+ * with (releases), so a changed package of the same version gets the next
+ * release (state_pkg_release).
  */
 #ifndef PKGTOOL_STATE_H
 #define PKGTOOL_STATE_H
@@ -25,6 +29,7 @@ struct state_map {
 	char **names, **values;
 	size_t n;
 	int secret;		/* values are wiped when freed */
+	int bare_keys;		/* keys written unquoted (fixed words) */
 };
 
 struct state {
@@ -36,6 +41,8 @@ struct state {
 	/* Komodo v2 keys (see keypair.h) */
 	struct state_map private_keys;	/* server -> base64 PKCS#8 */
 	struct state_map core_keys;	/* Core URL -> its public key */
+	/* releases: "SERVER/FORMAT/ARCH" -> "DIGEST RELEASE" */
+	struct state_map releases;
 };
 
 /* A missing file is an empty state. */
@@ -58,6 +65,17 @@ const char *state_map_get(const struct state_map *m, const char *name);
 /* Keeps value under name; marks st dirty when that changes anything. */
 void state_map_put(struct state *st, struct state_map *m, const char *name,
 		   const char *value);
+
+/* ---- package releases ----
+ * A rebuild whose content changed while the Periphery version stayed must
+ * reach hosts that already have that version, so it needs a higher release.
+ * state_pkg_release() gives the release for the package key (server, format,
+ * arch) with content digest: site_release when the site sets
+ * package_release itself; else the kept release, raised by one when the
+ * digest differs from the kept one (*raised = 1); else site_release. */
+int state_pkg_release(struct state *st, const char *key, const char *digest,
+		      const char *site_release, int site_sets, char out[32],
+		      int *raised);
 
 /* 32 characters of [A-Za-z0-9] from the kernel's CSPRNG. */
 int passkey_generate(char out[33]);

@@ -8,7 +8,9 @@ PKGS="build-essential pkg-config binutils
 	dpkg-dev lintian rpm rpmlint systemd systemd-container mmdebstrap
 	python3 python3-yaml openssl curl ca-certificates xz-utils zstd
 	iproute2 procps bc cpio util-linux
-	clang libclang-rt-14-dev"
+	clang libclang-rt-14-dev
+	libgpgme-dev libcreaterepo-c-dev liblzma-dev gnupg gpg-agent gpgv
+	createrepo-c reprepro apt"
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
 	exit 0

@@ -25,7 +25,9 @@ DIR=${E2E_IMAGE_DIR:-$TOP/tests/tmp/e2e-image}
 # scenarios run them as the agent (git is only Recommended: the no-git
 # scenario removes it in its own volatile container).
 PKGS=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd
-PKGS=$PKGS,rpm,openssl,ca-certificates,git,python3,curl,procps,libjansson4
+PKGS=$PKGS,rpm,openssl,ca-certificates,git,curl,procps,libjansson4
+# pkgtool repo scenarios: a loopback HTTP server and dnf (repo_gpgcheck)
+PKGS=$PKGS,python3,dnf,python3-gpg
 case $SUITE in
 bookworm) PKGS=$PKGS,libssl3 ;;
 *) PKGS=$PKGS,libssl3t64 ;; # trixie: the 64-bit time_t rename

@@ -30,9 +30,14 @@ EOS
 state_key() {
 	sed -n "/^private_keys:/,/^[a-z]/s/^  \"$1\": \"\(.*\)\"\$/\1/p" v2.state.yml
 }
+# newest DIR: the latest .deb there (a changed package gets the next
+# release, beside the older file)
+newest() {
+	ls "$1"/*.deb | sort -V | tail -n 1
+}
 # shipped FILE HOST: a file of HOST's package, to stdout
 shipped() {
-	dpkg-deb --fsys-tarfile pkgs/"$2"/*.deb | tar -xO ".$1"
+	dpkg-deb --fsys-tarfile "$(newest pkgs/"$2")" | tar -xO ".$1"
 }
 # derive KEY: the public key, as `periphery key compute KEY` prints it
 # (KEY is the base64 body: a PEM would start like an option)
@@ -67,10 +72,10 @@ test_expect_success 'build: private_key file:, core_public_keys pinned, key file
 	grep -qx "core_public_keys = \[\"file:/etc/komodo/keys/core.1.pub\"\]" in.toml &&
 	shipped /etc/komodo/keys/core.1.pub in-1 >core.pub &&
 	test "$(sed -n 2p core.pub)" = "$(grep "^  \"$CORE\"" v2.state.yml | sed "s/.*: \"\(.*\)\"/\1/")" &&
-	dpkg-deb -c pkgs/in-1/*.deb >list &&
+	dpkg-deb -c "$(newest pkgs/in-1)" >list &&
 	grep -q "^-rw-r----- root/root .* ./etc/komodo/keys/periphery.key\$" list &&
 	grep -q "^-rw-r--r-- root/root .* ./etc/komodo/keys/core.1.pub\$" list &&
-	test "$(stat -c %a pkgs/in-1/*.deb)" = 600 &&
+	test "$(stat -c %a "$(newest pkgs/in-1)")" = 600 &&
 	shipped /etc/komodo/periphery.config.toml out-1 >out1.toml &&
 	grep -qx "core_public_keys = \[\"file:/etc/komodo/keys/core.1.pub\"\]" out1.toml &&
 	! grep -q onboarding_key out1.toml
@@ -178,7 +183,7 @@ test_expect_success 'no private key or passkey in output, log, unit, scripts or 
 	keys=$(sed -n "/^private_keys:/,/^[a-z]/s/^  \"[^\"]*\": \"\(.*\)\"\$/\1/p" v2.state.yml) &&
 	pk=$(sed -n "s/^  \"old-1\": \"\(.*\)\"\$/\1/p" v1.state.yml) &&
 	test -n "$keys" && test -n "$pk" &&
-	mkdir x && dpkg-deb -x pkgs/in-1/*.deb x && dpkg-deb -e pkgs/in-1/*.deb x/DEBIAN &&
+	mkdir x && dpkg-deb -x "$(newest pkgs/in-1)" x && dpkg-deb -e "$(newest pkgs/in-1)" x/DEBIAN &&
 	for w in unit postinst preinst prerm postrm; do
 		"$PKGTOOL" render v2.yml --host in-1 $w >>all.out 2>&1 || true
 	done &&

@@ -416,6 +416,7 @@ RPM_SYS2=$(pkg_path sys2 rpm)
 . "$TOP/tests/e2e/scenarios.sh"
 . "$TOP/tests/e2e/lifecycle.sh"
 . "$TOP/tests/e2e/hostile.sh"
+. "$TOP/tests/e2e/repo.sh"
 
 # ---- 12 (static half): lintian on the built packages ------------------------
 for s in user sys; do
@@ -437,6 +438,7 @@ run_scenarios
 . "$TOP/tests/e2e/v2.sh"
 run_sandbox_scenarios
 run_v2_scenarios
+run_repo_scenarios
 [ -z "$CURRENT_CT" ] || halt
 
 echo "# timings: image ${T_IMAGE} s, build ${T_BUILD} s, boots${T_BOOT} s"
