@@ -712,12 +712,18 @@ kp_purge() {
 		# rpm removes its %config files itself (an edited one is kept
 		# as .rpmsave)
 		rm -f "$KP_CONFIG" "$KP_CONFIG.dpkg-old" "$KP_CONFIG.dpkg-dist" \
-			"$KP_CONFIG.dpkg-new" "$KP_CONFIG.dpkg-bak" "$KP_ENV_FILE" \
+			"$KP_CONFIG.dpkg-new" "$KP_CONFIG.dpkg-bak" \
 			"$KP_KEYS_DIR/periphery.key"
-		rmdir "$KP_KEYS_DIR" 2>/dev/null || true
-		if [ "$KP_CONFIG_DIR" != /etc ]; then
-			rmdir "$KP_CONFIG_DIR" 2>/dev/null || true
-		fi
+	fi
+	# the env file may be the admin's own (a secret-free fleet package
+	# ships none): it is the package's configuration all the same
+	rm -f "$KP_ENV_FILE"
+	rmdir "$KP_KEYS_DIR" 2>/dev/null || true
+	if [ "$KP_CONFIG_DIR" != /etc ] && ! rmdir "$KP_CONFIG_DIR" 2>/dev/null &&
+		[ -d "$KP_CONFIG_DIR" ] && [ ! -L "$KP_CONFIG_DIR" ]; then
+		# what rpm kept (.rpmsave) must not point at a group that
+		# kp_delete_user may remove; the directory is root's alone
+		chgrp -h root "$KP_CONFIG_DIR" "$KP_CONFIG_DIR"/* 2>/dev/null || true
 	fi
 	kp_delete_user
 	rm -rf "$KP_STATE"

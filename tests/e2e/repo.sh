@@ -60,6 +60,7 @@ repo_boot() { # name
 		notok "$1: container boots"
 		return 1
 	fi
+	fs_baseline "$1"
 	# no network in here: only our repository as a source
 	x sh -c 'mkdir -p /root/apt-off && mv /etc/apt/sources.list.d/* /etc/apt/sources.list /root/apt-off/ 2>/dev/null; true'
 	x systemd-run -q --unit=repohttp python3 -m http.server --bind 127.0.0.1 \
@@ -215,7 +216,19 @@ repo_apt_scenario() {
 		'apt-get update -q >/dev/null && cd /tmp && apt-get download komodo-periphery=1.19.5-1 &&
 		dpkg-deb --fsys-tarfile komodo-periphery_1.19.5-1_amd64.deb |
 		tar -xOf - ./etc/komodo/periphery.config.toml | grep -qx "port = 8199"'
+	check "repo apt: purge with KOMODO_DELETE_USER=yes" \
+		env KOMODO_DELETE_USER=yes apt-get purge -y komodo-periphery
+	repo_check_clean repo-apt
 	halt
+}
+
+# After the purge nothing of the package may stay; what the test itself
+# set up (apt and dnf sources and keys, their state) is left out.
+repo_check_clean() {
+	check_not "$1: no agent left running" pgrep -x periphery
+	fs_check_clean "$1" /root/apt-off /etc/apt /etc/yum.repos.d /var/lib/dnf \
+		/etc/dnf /etc/pki /var/log/dnf.log /var/log/dnf.librepo.log \
+		/var/log/dnf.rpm.log /var/log/hawkey.log
 }
 
 repo_dnf_scenario() {
@@ -255,6 +268,9 @@ repo_dnf_scenario() {
 		"$DNF clean all >/dev/null; $DNF reinstall komodo-periphery"
 	cp "$W/rpm.bak" "$P"
 	agent_still_up "repo dnf tamper (rpm)"
+	check "repo dnf: dnf remove with KOMODO_DELETE_USER=yes" \
+		env KOMODO_DELETE_USER=yes $DNF remove komodo-periphery
+	repo_check_clean repo-dnf
 	halt
 }
 
