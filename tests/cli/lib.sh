@@ -51,3 +51,18 @@ fake_binary() {
 	cp "$FAKE" "$TMP/periphery" && strip "$TMP/periphery" &&
 		echo "$TMP/periphery"
 }
+
+# gpg_test_key NAME...: a throwaway GnuPG home in $TMP (its agent killed
+# at exit) with one signing key per NAME; KEY is the first one's
+# fingerprint. Never the user's own keyring.
+gpg_test_key() {
+	export GNUPGHOME="$TMP/gnupg"
+	mkdir -m 700 "$GNUPGHOME"
+	trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
+	for _n in "$@"; do
+		gpg --batch --passphrase '' --quick-gen-key "$_n" \
+			default sign never 2>/dev/null
+	done
+	KEY=$(gpg --list-secret-keys --with-colons "$1" 2>/dev/null |
+		awk -F: '/^fpr/ { print $10; exit }')
+}

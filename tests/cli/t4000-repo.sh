@@ -4,15 +4,7 @@
 # Keys are throwaway ones in a temporary GNUPGHOME.
 . "$(dirname "$0")/lib.sh"
 BIN=$(fake_binary)
-export GNUPGHOME="$TMP/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-# the agent of this throwaway home goes with it
-trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
-gpg --batch --passphrase '' --quick-gen-key 'Repo Test <repo@test.invalid>' \
-	default sign never 2>/dev/null
-gpg --batch --passphrase '' --quick-gen-key 'Other <other@test.invalid>' \
-	default sign never 2>/dev/null
-KEY=$(gpg --list-secret-keys --with-colons 'Repo Test' 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+gpg_test_key 'Repo Test <repo@test.invalid>' 'Other <other@test.invalid>'
 DEB=komodo-periphery_1.19.5-1_amd64.deb
 RPM=komodo-periphery-1.19.5-1.x86_64.rpm
 

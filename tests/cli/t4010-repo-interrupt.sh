@@ -5,13 +5,7 @@
 # of moments; whatever the moment, the checks are the same.
 . "$(dirname "$0")/lib.sh"
 BIN=$(fake_binary)
-export GNUPGHOME="$TMP/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-# the agent of this throwaway home goes with it
-trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
-gpg --batch --passphrase '' --quick-gen-key 'Repo Test <repo@test.invalid>' \
-	default sign never 2>/dev/null
-KEY=$(gpg --list-secret-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+gpg_test_key 'Repo Test <repo@test.invalid>'
 for r in 1 2 3 4 5 6 7 8; do
 	printf 'komodo_binary_path: %s\nkomodo_service_scope: system\npackage_release: "%s"\n' \
 		"$BIN" $r >"$TMP/r$r.yml"

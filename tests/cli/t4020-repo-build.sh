@@ -4,13 +4,7 @@
 # for a fleet), and packages with secrets kept out of it.
 . "$(dirname "$0")/lib.sh"
 BIN=$(fake_binary)
-export GNUPGHOME="$TMP/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-# the agent of this throwaway home goes with it
-trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$TMP"' EXIT
-gpg --batch --passphrase '' --quick-gen-key 'Repo Test <repo@test.invalid>' \
-	default sign never 2>/dev/null
-KEY=$(gpg --list-secret-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+gpg_test_key 'Repo Test <repo@test.invalid>'
 RPM=komodo-periphery-1.19.5-1.x86_64.rpm
 DEB=komodo-periphery_1.19.5-1_amd64.deb
 printf 'komodo_binary_path: %s\nkomodo_service_scope: system\n' "$BIN" >"$TMP/s.yml"

@@ -53,13 +53,7 @@ repo_prepare() {
 }
 
 repo_boot() { # name
-	CURRENT_CT=$1
-	if ! "$CT" start "$ROOT" "$1" --volatile=overlay --bind-ro="$W/pkgs":/pkgs \
-		--bind-ro="$W/repo":/repo >"$W/boot-$1.log" 2>&1; then
-		cat "$W/boot-$1.log"
-		notok "$1: container boots"
-		return 1
-	fi
+	boot "$1" --bind-ro="$W/repo":/repo || return 1
 	fs_baseline "$1"
 	# no network in here: only our repository as a source
 	x sh -c 'mkdir -p /root/apt-off && mv /etc/apt/sources.list.d/* /etc/apt/sources.list /root/apt-off/ 2>/dev/null; true'

@@ -23,7 +23,8 @@
 #   build NAME [BINARY]      pkgtool build it into $W/pkgs/NAME (/pkgs/NAME
 #                            inside); pkg_path NAME deb|rpm prints the path
 #                            inside the container
-#   boot NAME / halt         start / stop a container (one at a time)
+#   boot NAME [OPTS] / halt  start / stop a container (one at a time;
+#                            OPTS: more systemd-nspawn options)
 #   x CMD...                 run CMD inside (argv kept exactly)
 #   check / check_not DESC CMD...   ok when CMD succeeds / fails
 #   check_wait DESC CMD...   poll up to 10 s; waitfor CMD... (no output)
@@ -192,10 +193,10 @@ mkdir -p "$W/pkgs/shim"
 cp "$W/rpmbuild/RPMS/noarch/"*.rpm "$W/pkgs/shim/shim.rpm"
 
 # ---- helpers -----------------------------------------------------------------
-boot() { # name
+boot() { # name [more nspawn options]
 	CURRENT_CT=$1
 	t=$(now)
-	if ! "$CT" start "$ROOT" "$1" --volatile=overlay --bind-ro="$W/pkgs":/pkgs >"$W/boot-$1.log" 2>&1; then
+	if ! "$CT" start "$ROOT" "$@" --volatile=overlay --bind-ro="$W/pkgs":/pkgs >"$W/boot-$1.log" 2>&1; then
 		cat "$W/boot-$1.log"
 		notok "$1: container boots"
 		return 1
