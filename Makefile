@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib libcrypto
+DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib liblzma libzstd libcrypto
 # Developer builds fail on warnings; users building a release may pass WERROR=0.
 WERROR ?= 1
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cstage.h"
 #include "deb.h"
 #include "digest.h"
 #include "fetch.h"
@@ -30,10 +31,13 @@
 #include "banned.h"
 
 struct output {
-	char tmp[4096];
+	char tmp[4096];		/* "" when final already holds the bytes */
 	char final[4096];
 	int secret;
 };
+
+/* The compression stage of this build: shared by every package. */
+static struct cstage *stage;
 
 /* Temp files to remove if a signal ends the build; allocated before the
  * handlers are installed and never moved while they are. */
@@ -182,13 +186,41 @@ static int64_t build_time(void)
 	return (int64_t)t;
 }
 
+/* A new temp file beside the final name, for bytes that differ. */
+static int write_tmp(struct output *o, const char *outdir,
+		     const struct cout *bytes)
+{
+	char tmp[sizeof(o->tmp)];
+	const char *base = strrchr(o->final, '/') + 1;
+	int fd, r;
+
+	/* ".name.XXXXXX" in the same directory: rename stays atomic */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX",
+			     (int)(base - o->final), o->final,
+			     base) >= sizeof(tmp))
+		return error("output path '%s' is too long", outdir);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return error("cannot create a file in '%s': %s", outdir,
+			     strerror(errno));
+	/* the signal handler unlinks o->tmp: it must never hold a part
+	 * of the name, so the first byte goes in last */
+	memcpy(o->tmp + 1, tmp + 1, strlen(tmp));
+	o->tmp[0] = tmp[0];
+	r = cout_write(bytes, fd, o->tmp);
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", o->tmp, strerror(errno));
+	return r;
+}
+
 static int write_one(const struct site *s, const struct version *v,
 		     const struct plan_opts *po, const char *outdir)
 {
 	struct output *o;
 	struct pkg p;
+	struct cout bytes;
 	struct buf name = BUF_INIT;
-	int fd, r = -1;
+	int r = -1;
 
 	if ((size_t)nr_outs == max_outs)
 		BUG("more packages than planned");
@@ -198,32 +230,62 @@ static int write_one(const struct site *s, const struct version *v,
 		buf_release(&name);
 		return error("output path '%s' is too long", outdir);
 	}
-	memcpy(o->final, outdir, strlen(outdir));
-	o->final[strlen(outdir)] = '/';
-	memcpy(o->final + strlen(outdir) + 1, name.data, name.len + 1);
-	memcpy(o->tmp, outdir, strlen(outdir));
-	o->tmp[strlen(outdir)] = '/';
-	o->tmp[strlen(outdir) + 1] = '.';
-	memcpy(o->tmp + strlen(outdir) + 2, name.data, name.len);
-	memcpy(o->tmp + strlen(outdir) + 2 + name.len, ".XXXXXX", 8);
+	if ((size_t)snprintf(o->final, sizeof(o->final), "%s/%s", outdir,
+			     name.data) >= sizeof(o->final))
+		BUG("output path checked above");
 	buf_release(&name);
-	fd = mkstemp(o->tmp);
-	if (fd < 0)
-		return error("cannot create a file in '%s': %s", outdir,
-			     strerror(errno));
-	close(fd);
+	o->tmp[0] = '\0';
 	nr_outs++;
 	o->secret = plan_has_secrets(s);
 	pkg_init(&p);
+	cout_init(&bytes);
 	if (plan_pkg(s, v, po, &p) < 0)
 		goto out;
 	if (po->format == FORMAT_DEB)
-		r = deb_write(&p, o->tmp);
+		r = deb_make(&p, stage, &bytes);
 	else
-		r = rpm_write(&p, o->tmp);
+		r = rpm_make(&p, stage, &bytes);
+	/* the same bytes as the file in place: leave it alone (mtime,
+	 * inode), as make would */
+	if (!r && !cout_same(&bytes, o->final))
+		r = write_tmp(o, outdir, &bytes);
 out:
+	cout_release(&bytes);
 	pkg_release(&p);
 	return r;
+}
+
+static int finish_tmp(const struct output *o)
+{
+	int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
+
+	/* packages with passkeys or tokens are not world-readable */
+	if (fd < 0 || fchmod(fd, o->secret ? 0600 : 0644) < 0 ||
+	    fsync(fd) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return error("cannot finish '%s': %s", o->tmp,
+			     strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+/* An unchanged package keeps its bytes; its mode still follows the
+ * secrets rule (someone may have changed it). */
+static int keep_final(const struct output *o)
+{
+	struct stat st;
+	unsigned want = o->secret ? 0600 : 0644;
+
+	if (lstat(o->final, &st) < 0)
+		return error("cannot stat '%s': %s", o->final,
+			     strerror(errno));
+	if ((st.st_mode & 07777) != want && chmod(o->final, want) < 0)
+		return error("cannot chmod '%s': %s", o->final,
+			     strerror(errno));
+	info("unchanged %s", o->final);
+	return 0;
 }
 
 /* Makes the temp files durable, then renames them all. */
@@ -231,26 +293,22 @@ static int publish(void)
 {
 	sig_atomic_t i;
 
-	for (i = 0; i < nr_outs; i++) {
-		int fd = open(outs[i].tmp, O_RDONLY | O_CLOEXEC);
-
-		/* packages with passkeys or tokens are not world-readable */
-		if (fd < 0 || fchmod(fd, outs[i].secret ? 0600 : 0644) < 0 ||
-		    fsync(fd) < 0) {
-			if (fd >= 0)
-				close(fd);
-			return error("cannot finish '%s': %s", outs[i].tmp,
-				     strerror(errno));
-		}
-		close(fd);
-	}
+	for (i = 0; i < nr_outs; i++)
+		if (outs[i].tmp[0] && finish_tmp(&outs[i]) < 0)
+			return -1;
 	for (i = 0; i < nr_outs; i++) {
 		struct stat st;
 
+		if (!outs[i].tmp[0]) {
+			if (keep_final(&outs[i]) < 0)
+				return -1;
+			continue;
+		}
 		if (rename(outs[i].tmp, outs[i].final) < 0)
 			return error("cannot rename '%s' to '%s': %s",
 				     outs[i].tmp, outs[i].final,
 				     strerror(errno));
+		outs[i].tmp[0] = '\0';
 		if (stat(outs[i].final, &st) == 0)
 			info("wrote %s (%.1f MB)%s", outs[i].final,
 			     (double)st.st_size / 1e6,
@@ -397,6 +455,45 @@ static int prepare(struct target *t, const char *path, const char *host,
 	return for_each_pkg(t, only, mtime, 0);
 }
 
+static int parse_jobs(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || n < 1 || n > 64)
+		return error("--jobs must be a number from 1 to 64");
+	return (int)n;
+}
+
+/* The stage compresses on every core unless told otherwise (the bytes
+ * do not depend on it), with its block cache beside the download cache;
+ * without a cache directory it still reuses blocks within the build. */
+static struct cstage *stage_open(const struct fetch_opts *fo, int jobs)
+{
+	struct buf dir = BUF_INIT;
+	struct cstage *st;
+	long n = jobs ? jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (fetch_cache_dir(fo, &dir) < 0) {
+		buf_release(&dir);
+		return NULL;
+	}
+	st = cstage_new(dir.data, n < 1 ? 1 : n > 64 ? 64 : (unsigned)n);
+	buf_release(&dir);
+	return st;
+}
+
+static void summary(void)
+{
+	struct buf line = BUF_INIT;
+
+	cstage_summary(stage, &line);
+	info("%s", line.data);
+	buf_release(&line);
+}
+
 static int make_dir(const char *dir, int *made)
 {
 	if (mkdir(dir, 0755) == 0) {
@@ -415,6 +512,7 @@ int cmd_build(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
 		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -426,10 +524,10 @@ int cmd_build(int argc, char **argv)
 	struct target *targets = NULL;
 	struct site base;
 	struct state st;
-	int c, r = 1, made_out = 0;
+	int c, r = 1, made_out = 0, jobs = 0;
 	int64_t mtime;
 
-	while ((c = getopt_long(argc, argv, "o:b:f:H:" FETCH_SHORT_OPTIONS,
+	while ((c = getopt_long(argc, argv, "o:b:f:H:j:" FETCH_SHORT_OPTIONS,
 				opts, NULL)) != -1) {
 		if (fetch_opts_parse(&fo, c, optarg))
 			continue;
@@ -450,6 +548,13 @@ int cmd_build(int argc, char **argv)
 			}
 			only = optarg;
 			break;
+		case 'j':
+			jobs = parse_jobs(optarg);
+			if (jobs < 0) {
+				free(want_hosts);
+				return 2;
+			}
+			break;
 		case 'H':
 			want_hosts = xrealloc(want_hosts, (nwant + 1) *
 							  sizeof(*want_hosts));
@@ -463,7 +568,7 @@ int cmd_build(int argc, char **argv)
 	if (optind + 1 != argc) {
 		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
 		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
-		      "[--cache-dir DIR] [--refresh] [--cacert FILE] "
+		      "[--jobs N] [--cache-dir DIR] [--refresh] [--cacert FILE] "
 		      "[--allow-unverified]");
 		free(want_hosts);
 		return 2;
@@ -495,6 +600,9 @@ int cmd_build(int argc, char **argv)
 	if (state_save(&st) < 0)
 		goto out;
 
+	stage = stage_open(&fo, jobs);
+	if (!stage)
+		goto out;
 	outs = xcalloc(max_outs, sizeof(*outs));
 	if (make_dir(outdir, &made_out) < 0)
 		goto out;
@@ -515,6 +623,7 @@ int cmd_build(int argc, char **argv)
 	}
 	if (publish() < 0)
 		goto out;
+	summary();
 	r = 0;
 out:
 	remove_temps();
@@ -535,6 +644,8 @@ out:
 	free(want_hosts);
 	free(outs);
 	outs = NULL;
+	cstage_free(stage);
+	stage = NULL;
 	max_outs = 0;
 	site_release(&base);
 	state_release(&st);

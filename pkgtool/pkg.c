@@ -34,7 +34,6 @@ void pkg_release(struct pkg *p)
 	free(p->description);
 	free(p->homepage);
 	free(p->license);
-	free(p->vendor);
 	free(p->section);
 	free(p->rpm_group);
 	free(p->deb_depends);
@@ -207,8 +206,6 @@ const char *pkg_compression_name(enum pkg_compression c)
 		return "zstd";
 	case COMP_GZIP:
 		return "gzip";
-	case COMP_NONE:
-		return "none";
 	}
 	BUG("bad compression %d", (int)c);
 }

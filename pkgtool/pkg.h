@@ -31,7 +31,7 @@ enum pkg_fflags {
 			       * implicit parents like /usr/bin lack it */
 };
 
-enum pkg_compression { COMP_XZ, COMP_ZSTD, COMP_GZIP, COMP_NONE };
+enum pkg_compression { COMP_XZ, COMP_ZSTD, COMP_GZIP };
 
 struct pkg_file {
 	char *path;		/* absolute target path */
@@ -86,7 +86,6 @@ struct pkg {
 	char *description;	/* paragraphs, '\n'-separated, no trailing \n */
 	char *homepage;
 	char *license;		/* SPDX id, e.g. "GPL-3.0-or-later" */
-	char *vendor;		/* rpm Vendor, may be NULL */
 	char *section;		/* deb Section, e.g. "admin" */
 	char *rpm_group;	/* rpm Group, e.g. "System Environment/Daemons" */
 	char *deb_depends;	/* full deb Depends value, may be NULL */

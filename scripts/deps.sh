@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config binutils
 	libarchive-dev libcurl4-openssl-dev libyaml-dev librpm-dev zlib1g-dev
-	libjansson-dev libssl-dev
+	libjansson-dev libssl-dev liblzma-dev libzstd-dev
 	dpkg-dev lintian rpm rpmlint systemd systemd-container mmdebstrap
 	python3 python3-yaml openssl curl ca-certificates xz-utils zstd
 	iproute2 procps bc cpio util-linux"
