@@ -446,8 +446,13 @@ static int prepare(struct target *t, const char *path, const char *host,
 			    check_fetched(t->fetched[i], arch) < 0)
 				return -1;
 			t->paths[i] = t->fetched[i];
-		} else if (digest_file_sha256(t->paths[i], t->sums[i]) < 0) {
-			return -1;
+		} else {
+			/* the stage reads it once for the whole build */
+			const struct cstage_src *src;
+
+			if (cstage_src(stage, t->paths[i], &src) < 0)
+				return -1;
+			memcpy(t->sums[i], src->sha256, sizeof(t->sums[i]));
 		}
 	}
 	/* plan every package before touching the output directory, so that
@@ -476,11 +481,16 @@ static struct cstage *stage_open(const struct fetch_opts *fo, int jobs)
 	struct cstage *st;
 	long n = jobs ? jobs : sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (fetch_cache_dir(fo, &dir) < 0) {
+	/* no cache directory at all: blocks are still shared in memory */
+	int none = !fo->cache_dir && !getenv("XDG_CACHE_HOME") &&
+		   !getenv("HOME");
+
+	if (!none && fetch_cache_dir(fo, &dir) < 0) {
 		buf_release(&dir);
 		return NULL;
 	}
-	st = cstage_new(dir.data, n < 1 ? 1 : n > 64 ? 64 : (unsigned)n);
+	st = cstage_new(none ? NULL : dir.data,
+			n < 1 ? 1 : n > 64 ? 64 : (unsigned)n);
 	buf_release(&dir);
 	return st;
 }
@@ -591,6 +601,9 @@ int cmd_build(int argc, char **argv)
 	}
 	ntargets = nwant ? nwant : 1;
 	targets = xcalloc(ntargets, sizeof(*targets));
+	stage = stage_open(&fo, jobs);
+	if (!stage)
+		goto out;
 	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], argv[optind],
 			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
@@ -600,9 +613,6 @@ int cmd_build(int argc, char **argv)
 	if (state_save(&st) < 0)
 		goto out;
 
-	stage = stage_open(&fo, jobs);
-	if (!stage)
-		goto out;
 	outs = xcalloc(max_outs, sizeof(*outs));
 	if (make_dir(outdir, &made_out) < 0)
 		goto out;

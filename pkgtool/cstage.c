@@ -12,6 +12,7 @@
 
 #include "blockcache.h"
 #include "compress.h"
+#include "crypto.h"
 #include "cstage.h"
 #include "util.h"
 #include "banned.h"
@@ -19,6 +20,10 @@
 #define READ_CHUNK ((size_t)1 << 20)
 /* Set in a frame key's level: a whole-stream frame is not a block. */
 #define FRAME_FLAG 0x100u
+/* Memos (digests of large inputs, see memo_get()) share the block cache
+ * under a codec number no codec has; level says which memo. */
+#define MEMO_CODEC 0xffu
+enum { MEMO_SRC = 1, MEMO_STREAM_SHA256, MEMO_DIGEST };
 
 struct cblock {
 	struct block_key key;
@@ -33,148 +38,12 @@ struct cstage {
 	size_t nr_srcs, alloc_srcs;
 	struct cblock **blocks;		/* every block compressed or loaded */
 	size_t nr_blocks, alloc_blocks;
+	struct memo **memos;
+	size_t nr_memos, alloc_memos;
 	/* counts in blocks and uncompressed bytes, for the summary */
 	uint64_t comp_blocks, comp_bytes, comp_src_blocks;
 	uint64_t reuse_blocks, reuse_bytes, disk_blocks;
 };
-
-/* ---- the uncompressed stream --------------------------------------------- */
-
-void cstream_init(struct cstream *s)
-{
-	memset(s, 0, sizeof(*s));
-}
-
-void cstream_release(struct cstream *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nr; i++)
-		buf_release(&s->segs[i].mem);
-	free(s->segs);
-	cstream_init(s);
-}
-
-static struct cseg *new_seg(struct cstream *s)
-{
-	struct cseg *g;
-
-	s->segs = xgrow(s->segs, s->nr + 1, &s->alloc, sizeof(*s->segs));
-	g = &s->segs[s->nr++];
-	buf_init(&g->mem);
-	g->src = NULL;
-	return g;
-}
-
-void cstream_add(struct cstream *s, const void *data, size_t len)
-{
-	const char *p = data;
-	struct cseg *g;
-
-	if (s->skip) {
-		size_t n = len < s->skip ? len : (size_t)s->skip;
-
-		s->skip -= n;
-		p += n;
-		len -= n;
-	}
-	if (!len)
-		return;
-	g = s->nr && !s->segs[s->nr - 1].src ? &s->segs[s->nr - 1]
-					     : new_seg(s);
-	buf_add(&g->mem, p, len);
-	s->len += len;
-}
-
-void cstream_add_src(struct cstream *s, const struct cstage_src *src,
-		     int placeholders)
-{
-	if (s->skip)
-		BUG("a region inside another region's placeholders");
-	new_seg(s)->src = src;
-	s->len += src->size;
-	if (placeholders)
-		s->skip = src->size;
-}
-
-/* ---- the compressed result ----------------------------------------------- */
-
-void cout_init(struct cout *o)
-{
-	memset(o, 0, sizeof(*o));
-}
-
-void cout_release(struct cout *o)
-{
-	size_t i;
-
-	for (i = 0; i < o->nr; i++)
-		free(o->v[i].owned);
-	free(o->v);
-	cout_init(o);
-}
-
-static void cout_ref(struct cout *o, const void *data, size_t len)
-{
-	struct cpiece *p;
-
-	if (!len)
-		return;
-	o->v = xgrow(o->v, o->nr + 1, &o->alloc, sizeof(*o->v));
-	p = &o->v[o->nr++];
-	p->data = data;
-	p->len = len;
-	p->owned = NULL;
-	o->size += len;
-}
-
-void cout_add(struct cout *o, const void *data, size_t len)
-{
-	char *copy;
-
-	if (!len)
-		return;
-	copy = xmalloc(len);
-	memcpy(copy, data, len);
-	cout_ref(o, copy, len);
-	o->v[o->nr - 1].owned = copy;
-}
-
-void cout_append(struct cout *o, const struct cout *from)
-{
-	size_t i;
-
-	/* the stage's blocks outlive both; from's own pieces may not */
-	for (i = 0; i < from->nr; i++)
-		if (from->v[i].owned)
-			cout_add(o, from->v[i].data, from->v[i].len);
-		else
-			cout_ref(o, from->v[i].data, from->v[i].len);
-}
-
-int cout_write(const struct cout *o, int fd, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < o->nr; i++) {
-		const char *p = o->v[i].data;
-		size_t left = o->v[i].len;
-
-		while (left) {
-			ssize_t n = write(fd, p, left);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return error("cannot write '%s': %s", path,
-					     n ? strerror(errno)
-					       : "short write");
-			p += n;
-			left -= (size_t)n;
-		}
-	}
-	return 0;
-}
 
 static int read_full(int fd, char *p, size_t len)
 {
@@ -191,36 +60,71 @@ static int read_full(int fd, char *p, size_t len)
 	return 0;
 }
 
-int cout_same(const struct cout *o, const char *path)
+/* ---- memos ----------------------------------------------------------------
+ *
+ * Digests over the agent binary cost a read of it per package; an
+ * unchanged rebuild would spend most of its time there. They are kept in
+ * memory and in the block cache, under a key that is the sha256 of
+ * everything the digest depends on, and checked like any cache entry.
+ */
+struct memo {
+	uint8_t key[SHA256_DIGEST_LEN];
+	unsigned kind;
+	struct buf val;
+};
+
+static const struct buf *memo_get(struct cstage *st, unsigned kind,
+				  const uint8_t *key)
 {
-	char *chunk;
-	struct stat st;
-	size_t i, off;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), same = 0;
+	struct block_key k;
+	struct memo *m;
+	size_t i;
 
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != o->size) {
-		close(fd);
-		return 0;
+	for (i = 0; i < st->nr_memos; i++)
+		if (st->memos[i]->kind == kind &&
+		    !memcmp(st->memos[i]->key, key, SHA256_DIGEST_LEN))
+			return &st->memos[i]->val;
+	if (!st->cache)
+		return NULL;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.sha, key, sizeof(k.sha));
+	k.codec = MEMO_CODEC;
+	k.level = kind;
+	m = xcalloc(1, sizeof(*m));
+	buf_init(&m->val);
+	if (blockcache_get(st->cache, &k, 0, &m->val, &(uint64_t){ 0 }) != 1) {
+		buf_release(&m->val);
+		free(m);
+		return NULL;
 	}
-	chunk = xmalloc(READ_CHUNK);
-	for (i = 0; i < o->nr; i++)
-		for (off = 0; off < o->v[i].len; off += READ_CHUNK) {
-			size_t n = o->v[i].len - off;
+	memcpy(m->key, key, SHA256_DIGEST_LEN);
+	m->kind = kind;
+	st->memos = xgrow(st->memos, st->nr_memos + 1, &st->alloc_memos,
+			  sizeof(*st->memos));
+	st->memos[st->nr_memos++] = m;
+	return &m->val;
+}
 
-			if (n > READ_CHUNK)
-				n = READ_CHUNK;
-			if (read_full(fd, chunk, n) < 0 ||
-			    memcmp(chunk, o->v[i].data + off, n))
-				goto out;
-		}
-	same = 1;
-out:
-	free(chunk);
-	close(fd);
-	return same;
+static void memo_put(struct cstage *st, unsigned kind, const uint8_t *key,
+		     const void *val, size_t len)
+{
+	struct block_key k;
+	struct memo *m = xcalloc(1, sizeof(*m));
+
+	buf_init(&m->val);
+	buf_add(&m->val, val, len);
+	memcpy(m->key, key, SHA256_DIGEST_LEN);
+	m->kind = kind;
+	st->memos = xgrow(st->memos, st->nr_memos + 1, &st->alloc_memos,
+			  sizeof(*st->memos));
+	st->memos[st->nr_memos++] = m;
+	if (!st->cache)
+		return;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.sha, key, sizeof(k.sha));
+	k.codec = MEMO_CODEC;
+	k.level = kind;
+	blockcache_put(st->cache, &k, 0, val, len, 0);
 }
 
 /* ---- the stage and its large files --------------------------------------- */
@@ -254,6 +158,11 @@ void cstage_free(struct cstage *st)
 		free(st->blocks[i]);
 	}
 	free(st->blocks);
+	for (i = 0; i < st->nr_memos; i++) {
+		buf_release(&st->memos[i]->val);
+		free(st->memos[i]);
+	}
+	free(st->memos);
 	blockcache_close(st->cache);
 	free(st);
 }
@@ -304,9 +213,66 @@ out:
 	return r;
 }
 
+/*
+ * What identifies the file's contents without reading it: as make and
+ * git's index do, its inode, size and change times (ctime moves on every
+ * write, in nanoseconds). A file rewritten in place within the same
+ * nanosecond with the same size would fool it; every block compressed
+ * from it is still checked against these digests as it is read.
+ */
+static void src_identity(const char *path, const struct stat *sb,
+			 uint8_t key[SHA256_DIGEST_LEN])
+{
+	struct sha256_ctx h;
+	char id[160];
+
+	snprintf(id, sizeof(id), "%ju:%ju:%jd:%jd.%09ld:%jd.%09ld:",
+		 (uintmax_t)sb->st_dev, (uintmax_t)sb->st_ino,
+		 (intmax_t)sb->st_size, (intmax_t)sb->st_mtim.tv_sec,
+		 sb->st_mtim.tv_nsec, (intmax_t)sb->st_ctim.tv_sec,
+		 sb->st_ctim.tv_nsec);
+	sha256_init(&h);
+	sha256_update(&h, id, strlen(id));
+	sha256_update(&h, path, strlen(path) + 1);
+	sha256_final(&h, key);
+}
+
+/* The digests from an earlier build, when the file is the same. */
+static int src_recall(struct cstage *st, struct cstage_src *s,
+		      const uint8_t *key)
+{
+	const struct buf *v = memo_get(st, MEMO_SRC, key);
+	size_t n = s->size / CSTAGE_BLOCK_SIZE +
+		   (s->size % CSTAGE_BLOCK_SIZE != 0);
+
+	if (!v || v->len != 64 + 32 + 1 + n * SHA256_DIGEST_LEN)
+		return 0;
+	memcpy(s->sha256, v->data, 64);
+	s->sha256[64] = '\0';
+	memcpy(s->md5, v->data + 64, 32);
+	s->md5[32] = '\0';
+	memcpy(s->block_sha, v->data + 97, n * SHA256_DIGEST_LEN);
+	s->nr_blocks = n;
+	return 1;
+}
+
+static void src_remember(struct cstage *st, const struct cstage_src *s,
+			 const uint8_t *key)
+{
+	struct buf v = BUF_INIT;
+
+	buf_add(&v, s->sha256, 64);
+	buf_add(&v, s->md5, 32);
+	buf_addch(&v, '\n');
+	buf_add(&v, s->block_sha, s->nr_blocks * SHA256_DIGEST_LEN);
+	memo_put(st, MEMO_SRC, key, v.data, v.len);
+	buf_release(&v);
+}
+
 int cstage_src(struct cstage *st, const char *path,
 	       const struct cstage_src **out)
 {
+	uint8_t key[SHA256_DIGEST_LEN];
 	struct cstage_src *s;
 	struct stat sb;
 	size_t i;
@@ -329,7 +295,12 @@ int cstage_src(struct cstage *st, const char *path,
 	s->size = (uint64_t)sb.st_size;
 	s->block_sha = xcalloc(s->size / CSTAGE_BLOCK_SIZE + 1,
 			       sizeof(*s->block_sha));
-	if (hash_src(s, fd) < 0) {
+	src_identity(path, &sb, key);
+	if (src_recall(st, s, key)) {
+		/* known */
+	} else if (hash_src(s, fd) == 0) {
+		src_remember(st, s, key);
+	} else {
 		close(fd);
 		free(s->path);
 		free(s->block_sha);
@@ -589,7 +560,8 @@ static int compress_blocks(struct cstage *st, const struct cstream *s,
 	for (i = 0; i < nr; i++) {
 		usize[i] = used[i]->usize;
 		aux[i] = used[i]->aux;
-		cout_ref(out, used[i]->data.data, used[i]->data.len);
+		cout_ref(out, used[i]->data.data, used[i]->data.len,
+			 used[i]->key.sha);
 	}
 	buf_reset(&frame);
 	if (compress_tail(c, usize, aux, nr, &frame) < 0)
@@ -608,6 +580,37 @@ out:
 }
 
 /* ---- whole-stream walks: one zstd frame, the uncompressed digest ---------- */
+
+/* The identity of a whole stream, without reading its regions again. */
+static void stream_id(const struct cstream *s, uint8_t id[SHA256_DIGEST_LEN])
+{
+	struct sha256_ctx h;
+	size_t i;
+
+	sha256_init(&h);
+	for (i = 0; i < s->nr; i++) {
+		const struct cseg *g = &s->segs[i];
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "%c%ju:", g->src ? 'F' : 'M',
+			 (uintmax_t)seg_len(g));
+		sha256_update(&h, tag, strlen(tag));
+		if (g->src)
+			sha256_update(&h, g->src->sha256, SHA256_HEX_SIZE - 1);
+		else
+			sha256_update(&h, g->mem.data, g->mem.len);
+	}
+	sha256_final(&h, id);
+}
+
+static void stream_key(const struct cstream *s, int level,
+		       struct block_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->codec = COMP_ZSTD;
+	k->level = (unsigned)level | FRAME_FLAG;
+	stream_id(s, k->sha);
+}
 
 typedef int (*stream_fn)(void *ctx, const void *data, size_t len);
 
@@ -674,16 +677,61 @@ int cstage_sha256(struct cstage *st, const struct cstream *s,
 		  char hex[SHA256_HEX_SIZE])
 {
 	struct sha256_ctx h;
-	uint8_t d[SHA256_DIGEST_LEN];
+	uint8_t d[SHA256_DIGEST_LEN], id[SHA256_DIGEST_LEN];
+	const struct buf *m;
 
+	stream_id(s, id);
+	m = memo_get(st, MEMO_STREAM_SHA256, id);
+	if (m && m->len == sizeof(d)) {
+		digest_hex((const uint8_t *)m->data, sizeof(d), hex);
+		return 0;
+	}
 	sha256_init(&h);
 	if (stream_walk(s, hash_fn, &h) < 0) {
 		sha256_release(&h);
 		return -1;
 	}
 	sha256_final(&h, d);
+	memo_put(st, MEMO_STREAM_SHA256, id, d, sizeof(d));
 	digest_hex(d, sizeof(d), hex);
 	return 0;
+}
+
+void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
+		   size_t plen, const struct cout *o, uint8_t *out)
+{
+	struct crypto_hash *h;
+	struct sha256_ctx k;
+	uint8_t key[SHA256_DIGEST_LEN];
+	const struct buf *m;
+	char tag[48];
+	size_t i;
+
+	sha256_init(&k);
+	snprintf(tag, sizeof(tag), "D%d:%zu:", (int)md, plen);
+	sha256_update(&k, tag, strlen(tag));
+	sha256_update(&k, prefix, plen);
+	for (i = 0; i < o->nr; i++) {
+		snprintf(tag, sizeof(tag), "%c%zu:", o->v[i].id ? 'B' : 'O',
+			 o->v[i].len);
+		sha256_update(&k, tag, strlen(tag));
+		if (o->v[i].id)
+			sha256_update(&k, o->v[i].id, SHA256_DIGEST_LEN);
+		else
+			sha256_update(&k, o->v[i].data, o->v[i].len);
+	}
+	sha256_final(&k, key);
+	m = memo_get(st, MEMO_DIGEST, key);
+	if (m && m->len == crypto_hash_size(md)) {
+		memcpy(out, m->data, m->len);
+		return;
+	}
+	h = crypto_hash_new(md);
+	crypto_hash_update(h, prefix, plen);
+	for (i = 0; i < o->nr; i++)
+		crypto_hash_update(h, o->v[i].data, o->v[i].len);
+	crypto_hash_final(h, out);
+	memo_put(st, MEMO_DIGEST, key, out, crypto_hash_size(md));
 }
 
 struct frame_ctx {
@@ -696,32 +744,6 @@ static int frame_fn(void *ctx, const void *data, size_t len)
 	struct frame_ctx *fc = ctx;
 
 	return compress_frame_add(fc->f, data, len, fc->out);
-}
-
-/* The identity of a whole stream, without reading its regions again. */
-static void stream_key(const struct cstream *s, int level,
-		       struct block_key *k)
-{
-	struct sha256_ctx h;
-	size_t i;
-
-	memset(k, 0, sizeof(*k));
-	k->codec = COMP_ZSTD;
-	k->level = (unsigned)level | FRAME_FLAG;
-	sha256_init(&h);
-	for (i = 0; i < s->nr; i++) {
-		const struct cseg *g = &s->segs[i];
-		char tag[32];
-
-		snprintf(tag, sizeof(tag), "%c%ju:", g->src ? 'F' : 'M',
-			 (uintmax_t)seg_len(g));
-		sha256_update(&h, tag, strlen(tag));
-		if (g->src)
-			sha256_update(&h, g->src->sha256, SHA256_HEX_SIZE - 1);
-		else
-			sha256_update(&h, g->mem.data, g->mem.len);
-	}
-	sha256_final(&h, k->sha);
 }
 
 static int compress_frame(struct cstage *st, const struct cstream *s,
@@ -760,7 +782,7 @@ static int compress_frame(struct cstage *st, const struct cstream *s,
 	st->reuse_blocks++;
 	st->reuse_bytes += s->len;
 done:
-	cout_ref(out, b->data.data, b->data.len);
+	cout_ref(out, b->data.data, b->data.len, b->key.sha);
 	return 0;
 }
 

@@ -71,6 +71,7 @@ struct cpiece {
 	const char *data;
 	size_t len;
 	char *owned;
+	const uint8_t *id;	/* the stage block's key, or NULL */
 };
 
 struct cout {
@@ -82,6 +83,10 @@ struct cout {
 void cout_init(struct cout *o);
 void cout_release(struct cout *o);
 void cout_add(struct cout *o, const void *data, size_t len); /* copies */
+/* Borrows data, which must outlive o; id names the bytes (a stage block's
+ * key) for cstage_digest(), NULL: they are hashed instead. */
+void cout_ref(struct cout *o, const void *data, size_t len,
+	      const uint8_t *id);
 /* Appends from's pieces: the stage's borrowed, the others copied. */
 void cout_append(struct cout *o, const struct cout *from);
 int cout_write(const struct cout *o, int fd, const char *path);
@@ -111,6 +116,12 @@ int cstage_compress(struct cstage *st, const struct cstream *s,
 /* SHA-256 of the uncompressed stream (rpm's PAYLOADDIGESTALT). */
 int cstage_sha256(struct cstage *st, const struct cstream *s,
 		  char hex[SHA256_HEX_SIZE]);
+/* The digest md (crypto.h) of prefix followed by o's bytes into out,
+ * remembered (memory and block cache) under everything it depends on:
+ * rpm's payload and signature digests without reading 9 MB per package. */
+enum crypto_md;
+void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
+		   size_t plen, const struct cout *o, uint8_t *out);
 /* One line: what was compressed and what reused. */
 void cstage_summary(const struct cstage *st, struct buf *out);
 

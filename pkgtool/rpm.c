@@ -42,6 +42,7 @@
 #include "compress.h"
 #include "crypto.h"
 #include "cstage.h"
+#include "digest.h"
 #include "pkg.h"
 #include "rpm.h"
 #include "util.h"
@@ -916,8 +917,7 @@ out:
 
 static int write_payload(struct rpm_writer *w)
 {
-	struct crypto_hash *h;
-	size_t i;
+	uint8_t d[SHA256_DIGEST_LEN];
 
 	w->mfd = memfd_create("pkgtool-cpio", MFD_CLOEXEC);
 	if (w->mfd < 0)
@@ -929,18 +929,15 @@ static int write_payload(struct rpm_writer *w)
 	    cstage_sha256(w->stage, &w->cpio, w->alt_digest) < 0)
 		return -1;
 	w->payload_size = w->payload.size;
-	h = crypto_hash_new(CRYPTO_SHA256);
-	for (i = 0; i < w->payload.nr; i++)
-		crypto_hash_update(h, w->payload.v[i].data,
-				   w->payload.v[i].len);
-	crypto_hash_final_hex(h, CRYPTO_SHA256, w->payload_digest);
+	cstage_digest(w->stage, CRYPTO_SHA256, NULL, 0, &w->payload, d);
+	digest_hex(d, sizeof(d), w->payload_digest);
 	return 0;
 }
 
 /* Fills in lead, signature and header in front of the payload. */
 static int write_headers(struct rpm_writer *w, struct cout *out)
 {
-	struct crypto_hash *ctx[3];
+	struct crypto_hash *ctx[2];
 	unsigned char lead[LEAD_SIZE], md5[16], pad[8] = { 0 };
 	char sha1[SHA1_HEX + 1], sha256[SHA256_HEX + 1];
 	struct buf front = BUF_INIT;
@@ -958,17 +955,17 @@ static int write_headers(struct rpm_writer *w, struct cout *out)
 	/* SHA1 and SHA256 cover the header, MD5 header and payload */
 	ctx[0] = crypto_hash_new(CRYPTO_SHA1);
 	ctx[1] = crypto_hash_new(CRYPTO_SHA256);
-	ctx[2] = crypto_hash_new(CRYPTO_MD5);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		crypto_hash_update(ctx[i], header_magic, sizeof(header_magic));
 		crypto_hash_update(ctx[i], hdr, hdr_len);
 	}
 	crypto_hash_final_hex(ctx[0], CRYPTO_SHA1, sha1);
 	crypto_hash_final_hex(ctx[1], CRYPTO_SHA256, sha256);
-	for (i = 0; i < w->payload.nr; i++)
-		crypto_hash_update(ctx[2], w->payload.v[i].data,
-				   w->payload.v[i].len);
-	crypto_hash_final(ctx[2], md5);
+	buf_add(&front, header_magic, sizeof(header_magic));
+	buf_add(&front, hdr, hdr_len);
+	cstage_digest(w->stage, CRYPTO_MD5, front.data, front.len, &w->payload,
+		      md5);
+	buf_reset(&front);
 
 	sig = build_sig(sha1, sha256, md5,
 			(uint32_t)(8 + hdr_len + w->payload_size),
