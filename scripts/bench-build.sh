@@ -25,6 +25,14 @@ printf '\267\000' | dd of="$W/arm64" bs=1 seek=18 conv=notrunc 2>/dev/null
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l | xargs printf '%.3f'; }
 size() { stat -c %s "$1"; }
+# The compressed payload alone: data.tar.* of a deb, what follows an rpm's
+# headers (they differ in what the test spec leaves out: scripts, changelog).
+payload() {
+	case $1 in
+	*.deb) ar p "$1" "$(ar t "$1" | grep ^data.tar)" | wc -c ;;
+	*) python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(len(d)-d.find(b"\xfd7zXZ\x00"))' "$1" ;;
+	esac
+}
 # timed LABEL CMD...: runs CMD, sets T (seconds) and RSS (peak KB)
 timed() {
 	/usr/bin/time -f '%e %M' -o "$W/time" "$@"
@@ -50,7 +58,8 @@ rm -rf "$W/cache"
 build "$W/p1.yml" "$W/p1"
 ours=$T
 ref=0
-printf '\nP1 %-44s %10s %10s %7s\n' package pkgtool_B reference_B size_x
+printf '\nP1 %-40s %10s %10s %7s %10s %10s %7s\n' package pkgtool_B reference_B size_x \
+	payload_B ref_payl_B payl_x
 for deb in "$W"/p1/*.deb; do
 	arch=$(dpkg-deb -f "$deb" Architecture)
 	rpmarch=$([ "$arch" = amd64 ] && echo x86_64 || echo aarch64)
@@ -78,8 +87,11 @@ for deb in "$W"/p1/*.deb; do
 	refrpm=$(ls "$W"/rpmb/RPMS/*/*.rpm)
 	for pair in "$deb $W/ref.deb" "$rpm $refrpm"; do
 		set -- $pair
-		printf 'P1 %-44s %10s %10s %7.4f\n' "$(basename "$1")" "$(size "$1")" \
-			"$(size "$2")" "$(echo "$(size "$1") / $(size "$2")" | bc -l)"
+		printf 'P1 %-40s %10s %10s %7.4f %10s %10s %7.4f\n' "$(basename "$1")" \
+			"$(size "$1")" "$(size "$2")" \
+			"$(echo "$(size "$1") / $(size "$2")" | bc -l)" \
+			"$(payload "$1")" "$(payload "$2")" \
+			"$(echo "$(payload "$1") / $(payload "$2")" | bc -l)"
 	done
 done
 printf 'P1 time: pkgtool %.2f s, dpkg-deb + rpmbuild %.2f s, ratio %.3f\n' \

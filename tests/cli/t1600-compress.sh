@@ -65,9 +65,19 @@ test_expect_success 'the same bytes with 1 and 4 threads, cold and warm cache' '
 		b=${f#o/} && cmp o/$b one/$b && cmp o/$b four/$b && cmp o/$b cold/$b || return 1
 	done
 '
+# How many gzip members a file holds.
+gz_members() {
+	$PY -c 'import sys, zlib
+d = open(sys.argv[1], "rb").read(); n = 0
+while d:
+    z = zlib.decompressobj(31); z.decompress(d); d = z.unused_data; n += 1
+print(n)' "$1"
+}
 test_expect_success 'gzip: multi-member, read by dpkg-deb and rpm' '
 	site gz.yml "$BIG" gzip && build gz.yml g -j 2 &&
 	test "$(agent_blocks g)" = 2 &&
+	mkdir gd && (cd gd && ar x ../g/*.deb) &&
+	test "$(gz_members gd/data.tar.gz)" = 4 &&
 	dpkg-deb -x g/*.deb gx && cmp gx/usr/bin/periphery "$BIG" &&
 	rpm -K g/*.rpm | grep -q "digests OK" &&
 	rpm2cpio g/*.rpm | cpio -i --quiet --to-stdout ./usr/bin/periphery | cmp - "$BIG"
@@ -75,6 +85,8 @@ test_expect_success 'gzip: multi-member, read by dpkg-deb and rpm' '
 test_expect_success 'zstd: one frame in the deb, frames reused in the rpm' '
 	site zs.yml "$BIN" zstd && build zs.yml z -j 2 &&
 	test "$(agent_blocks z)" = 1 &&
+	rm -rf cache && build zs.yml z1 -j 1 &&
+	cmp z/*.deb z1/*.deb && cmp z/*.rpm z1/*.rpm &&
 	mkdir zd && (cd zd && ar x ../z/*.deb) && zstd -t -q zd/data.tar.zst &&
 	dpkg-deb -x z/*.deb zx && cmp zx/usr/bin/periphery "$BIN" &&
 	rpm -K z/*.rpm | grep -q "digests OK" &&
