@@ -17,14 +17,12 @@
 #include <unistd.h>
 
 #include "cstage.h"
-#include "deb.h"
 #include "digest.h"
 #include "fetch.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
 #include "resolve.h"
-#include "rpm.h"
 #include "state.h"
 #include "sval.h"
 #include "util.h"
@@ -241,10 +239,7 @@ static int write_one(const struct site *s, const struct version *v,
 	cout_init(&bytes);
 	if (plan_pkg(s, v, po, &p) < 0)
 		goto out;
-	if (po->format == FORMAT_DEB)
-		r = deb_make(&p, stage, &bytes);
-	else
-		r = rpm_make(&p, stage, &bytes);
+	r = po->format->make(&p, stage, &bytes);
 	/* the same bytes as the file in place: leave it alone (mtime,
 	 * inode), as make would */
 	if (!r && !cout_same(&bytes, o->final))
@@ -353,17 +348,17 @@ static int comp_of(const struct site *s, const char *fmt,
 	return 0;
 }
 
-static void set_opts(const struct site *s, struct plan_opts *po, int rpm,
-		     const char *arch, const char *bin, const char *sum,
-		     int64_t mtime)
+static void set_opts(const struct site *s, struct plan_opts *po,
+		     const struct pkg_format *fmt, const char *arch,
+		     const char *bin, const char *sum, int64_t mtime)
 {
 	memset(po, 0, sizeof(*po));
-	po->format = rpm ? FORMAT_RPM : FORMAT_DEB;
+	po->format = fmt;
 	po->arch = arch;
 	po->binary = bin;
 	po->binary_sha256 = sum;
 	po->mtime = mtime;
-	comp_of(s, rpm ? "rpm" : "deb", &po->comp);
+	comp_of(s, fmt->name, &po->comp);
 }
 
 /* One server's package set: the whole site, or one of its hosts. */
@@ -381,18 +376,18 @@ static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
 			int write)
 {
 	const struct sval *arches = site_get(&t->s, "package_architectures");
-	size_t i;
-	int f;
+	size_t i, f;
 
 	for (i = 0; i < arches->n; i++)
-		for (f = 0; f < 2; f++) {
+		for (f = 0; f < pkg_nr_formats; f++) {
 			struct plan_opts po;
 			struct pkg p;
 			int r;
 
-			if (!want_format(&t->s, only, f ? "rpm" : "deb"))
+			if (!want_format(&t->s, only, pkg_formats[f].name))
 				continue;
-			set_opts(&t->s, &po, f, arches->items[i]->str,
+			set_opts(&t->s, &po, &pkg_formats[f],
+				 arches->items[i]->str,
 				 t->paths[i], t->sums[i], mtime);
 			if (write) {
 				if (write_one(&t->s, &t->v, &po, t->dir) < 0)
@@ -552,8 +547,13 @@ int cmd_build(int argc, char **argv)
 			nbins++;
 			break;
 		case 'f':
-			if (strcmp(optarg, "deb") && strcmp(optarg, "rpm")) {
-				error("--format must be deb or rpm");
+			if (!pkg_format_find(optarg)) {
+				struct buf names = BUF_INIT;
+
+				pkg_format_names(&names);
+				error("--format must be %s", names.data);
+				buf_release(&names);
+				free(want_hosts);
 				return 2;
 			}
 			only = optarg;

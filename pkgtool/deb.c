@@ -166,7 +166,7 @@ static int render_control(struct deb_writer *w)
 
 	if (add_field(out, "Package", p->name, 1) ||
 	    add_field(out, "Version", version.data, 1) ||
-	    add_field(out, "Architecture", p->deb_arch, 1) ||
+	    add_field(out, "Architecture", p->arch, 1) ||
 	    add_field(out, "Maintainer", p->maintainer, 1))
 		goto out;
 	buf_addf(out, "Installed-Size: %" PRIu64 "\n", installed_size(p));
@@ -390,7 +390,7 @@ static int write_data_tar(struct deb_writer *w)
 		goto out;
 	}
 	/* dpkg reads only the first zstd frame of a member */
-	r = cstage_compress(w->stage, &w->data, p->deb_comp, w->level,
+	r = cstage_compress(w->stage, &w->data, p->comp, w->level,
 			    CSTAGE_FRAME, &w->data_z);
 out:
 	archive_write_free(a);
@@ -441,7 +441,7 @@ static int write_control_tar(struct deb_writer *w)
 		archive_fail(w, a, member, NULL);
 		goto out;
 	}
-	r = cstage_compress(w->stage, &w->ctrl, w->p->deb_comp, w->level,
+	r = cstage_compress(w->stage, &w->ctrl, w->p->comp, w->level,
 			    CSTAGE_FRAME, &w->ctrl_z);
 out:
 	archive_write_free(a);
@@ -508,7 +508,7 @@ out:
 int deb_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 {
 	struct deb_writer w;
-	const char *ext = compress_ext(p->deb_comp);
+	const char *ext = compress_ext(p->comp);
 	int r = -1;
 
 	memset(&w, 0, sizeof(w));
@@ -516,7 +516,7 @@ int deb_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 	w.stage = stage;
 	w.path = p->name;
 	w.level = p->comp_level >= 0 ? p->comp_level
-				     : compress_default_level(p->deb_comp);
+				     : compress_default_level(p->comp);
 	snprintf(w.control_name, sizeof(w.control_name), "control.tar%s", ext);
 	snprintf(w.data_name, sizeof(w.data_name), "data.tar%s", ext);
 	buf_init(&w.control);
@@ -536,7 +536,7 @@ int deb_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 		      p->mtime);
 		goto out;
 	}
-	if (compress_check_level(p->deb_comp, w.level) < 0 ||
+	if (compress_check_level(p->comp, w.level) < 0 ||
 	    render_control(&w) || render_conffiles(&w))
 		goto out;
 	if (write_data_tar(&w) || write_control_tar(&w) || write_ar(&w, out))

@@ -3,7 +3,7 @@
  *
  * The .deb is what dpkg-deb --build would make from the same tree: an ar
  * archive of debian-binary, control.tar.<ext> and data.tar.<ext>, both tars
- * in GNU format compressed with p->deb_comp, everything owned root:root
+ * in GNU format compressed with p->comp, everything owned root:root
  * with mtime p->mtime. Same pkg and same input bytes give the same .deb
  * bytes on any machine with the same libarchive/liblzma/libzstd/zlib.
  *

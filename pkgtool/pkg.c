@@ -27,8 +27,7 @@ void pkg_release(struct pkg *p)
 	free(p->name);
 	free(p->version);
 	free(p->release);
-	free(p->deb_arch);
-	free(p->rpm_arch);
+	free(p->arch);
 	free(p->maintainer);
 	free(p->summary);
 	free(p->description);

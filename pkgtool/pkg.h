@@ -79,8 +79,7 @@ struct pkg {
 	char *name;		/* "komodo-periphery" */
 	char *version;		/* upstream version without 'v': "1.19.5" */
 	char *release;		/* "1" */
-	char *deb_arch;		/* "amd64" / "arm64" */
-	char *rpm_arch;		/* "x86_64" / "aarch64" */
+	char *arch;		/* the format's name: "amd64", "x86_64" */
 	char *maintainer;	/* "Name <mail>" */
 	char *summary;		/* one line, no trailing period */
 	char *description;	/* paragraphs, '\n'-separated, no trailing \n */
@@ -95,7 +94,7 @@ struct pkg {
 	char *changelog_text;	/* rpm %changelog text of the one entry */
 	char *changelog_name;	/* rpm changelog author "Name <mail>" */
 	int64_t mtime;		/* SOURCE_DATE_EPOCH: clamp and build time */
-	enum pkg_compression deb_comp, rpm_comp;
+	enum pkg_compression comp;
 	int comp_level;		/* -1 = format default (xz 6, zstd 19, gzip 9) */
 	struct pkg_file *files;
 	size_t nr_files, alloc_files;

@@ -15,25 +15,23 @@
 
 #define HOMEPAGE "https://github.com/moghtech/komodo"
 
-const char *plan_rpm_arch(const char *deb_arch)
+/* The format's name for arch; the site accepts only architectures every
+ * format knows. */
+static const char *own_arch(const struct pkg_format *f, const char *arch)
 {
-	if (!strcmp(deb_arch, "amd64"))
-		return "x86_64";
-	if (!strcmp(deb_arch, "arm64"))
-		return "aarch64";
-	BUG("unknown architecture '%s'", deb_arch);
+	const char *a = pkg_format_arch(f, arch);
+
+	if (!a)
+		BUG("%s has no name for architecture '%s'", f->name, arch);
+	return a;
 }
 
 void plan_filename(const struct site *s, const struct version *v,
-		   enum plan_format f, const char *arch, struct buf *out)
+		   const struct pkg_format *f, const char *arch,
+		   struct buf *out)
 {
-	if (f == FORMAT_DEB)
-		buf_addf(out, "%s_%s-%s_%s.deb", site_str(s, "package_name"),
-			 v->text, site_str(s, "package_release"), arch);
-	else
-		buf_addf(out, "%s-%s-%s.%s.rpm", site_str(s, "package_name"),
-			 v->text, site_str(s, "package_release"),
-			 plan_rpm_arch(arch));
+	f->filename(out, site_str(s, "package_name"), v->text,
+		    site_str(s, "package_release"), own_arch(f, arch));
 }
 
 static int any_secret(const struct sval *v)
@@ -89,30 +87,30 @@ static void put(struct sval *m, const char *k, const char *v)
 	sval_map_put(m, k, NULL, sval_scalar(v, NULL));
 }
 
-static const char *const script_names[SCRIPT_MAX] = {
-	"templates/deb/preinst",   "templates/deb/postinst",
-	"templates/deb/prerm",	   "templates/deb/postrm",
-	"templates/rpm/pre",	   "templates/rpm/post",
-	"templates/rpm/preun",	   "templates/rpm/postun",
-	"templates/rpm/posttrans",
-};
-
 int plan_script(const struct site *s, const struct version *v,
-		enum plan_format f, enum pkg_script slot, struct buf *out)
+		const struct pkg_format *f, enum pkg_script slot,
+		struct buf *out)
 {
-	const struct embedded *t = embedded_find(script_names[slot]);
+	const struct embedded *t = NULL;
 	const struct embedded *common = embedded_find("templates/common.sh");
 	struct script_ctx c = { s, sval_new(SV_MAP, NULL) };
 	struct buf body = BUF_INIT, units = BUF_INIT;
 	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
 	int r = 0;
 
+	/* templates/<format>/<script name> */
+	if (slot >= f->first_script && slot <= f->last_script) {
+		buf_addf(&body, "templates/%s/%s", f->name,
+			 f->script_names[slot - f->first_script]);
+		t = embedded_find(body.data);
+		buf_reset(&body);
+	}
 	if (!t)
 		goto out; /* this format has no such script */
 	if (!common)
 		BUG("templates/common.sh is not embedded");
 	put(c.extra, "package", site_str(s, "package_name"));
-	put(c.extra, "format", f == FORMAT_DEB ? "deb" : "rpm");
+	put(c.extra, "format", f->name);
 	put(c.extra, "unit", UNIT_NAME);
 	put(c.extra, "unit_path", sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
 				      : USER_UNIT_DIR "/" UNIT_NAME);
@@ -237,7 +235,7 @@ static int add_docs(const struct site *s, const struct version *v,
 		pkg_add_file(p, path.data, 0644, gz.data, gz.len)->flags |=
 			PKG_DOC;
 	buf_reset(&gz);
-	if (o->format == FORMAT_DEB) {
+	if (o->format->flags & PKGF_DEBIAN_DOCS) {
 		buf_reset(&path);
 		buf_reset(&text);
 		buf_addf(&path, "/usr/share/doc/%s/changelog.Debian.gz", name);
@@ -343,8 +341,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	p->name = xstrdup(site_str(s, "package_name"));
 	p->version = xstrdup(v->text);
 	p->release = xstrdup(site_str(s, "package_release"));
-	p->deb_arch = xstrdup(o->arch);
-	p->rpm_arch = xstrdup(plan_rpm_arch(o->arch));
+	p->arch = xstrdup(own_arch(o->format, o->arch));
 	p->maintainer = xstrdup(site_str(s, "package_maintainer"));
 	p->summary = xstrdup("Agent that connects this host to Komodo Core");
 	buf_addf(&b,
@@ -363,7 +360,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	buf_addf(&b, "- Komodo Periphery %s, built by pkgtool", v->text);
 	p->changelog_text = buf_detach(&b, NULL);
 	p->mtime = o->mtime;
-	p->deb_comp = p->rpm_comp = o->comp;
+	p->comp = o->comp;
 	set_depends(s, v, o, p);
 
 	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
@@ -413,7 +410,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	pkg_add_file(p, path.data, 0644, b.data, b.len);
 	buf_reset(&b);
 
-	if (o->format == FORMAT_RPM && sys) {
+	if ((o->format->flags & PKGF_SYSTEMD_PRESET) && sys) {
 		/* RHEL/Fedora presets disable everything not listed */
 		buf_reset(&path);
 		buf_addf(&path, "/usr/lib/systemd/system-preset/90-%s.preset",
@@ -424,14 +421,11 @@ int plan_pkg(const struct site *s, const struct version *v,
 	}
 	if (add_docs(s, v, o, p) < 0)
 		goto out;
-	if (o->format == FORMAT_DEB)
+	if (o->format->flags & PKGF_DEBIAN_DOCS)
 		add_lintian_overrides(s, p);
 
-	for (slot = 0; slot < SCRIPT_MAX; slot++) {
-		int deb_slot = slot <= SCRIPT_POSTRM;
-
-		if (deb_slot != (o->format == FORMAT_DEB))
-			continue;
+	for (slot = (int)o->format->first_script;
+	     slot <= (int)o->format->last_script; slot++) {
 		if (plan_script(s, v, o->format, (enum pkg_script)slot,
 				&p->scripts[slot]) < 0)
 			goto out;

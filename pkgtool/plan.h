@@ -12,13 +12,12 @@
 #include <stdint.h>
 
 #include "pkg.h"
+#include "pkgformat.h"
 #include "site.h"
 #include "version.h"
 
-enum plan_format { FORMAT_DEB, FORMAT_RPM };
-
 struct plan_opts {
-	enum plan_format format;
+	const struct pkg_format *format;
 	const char *arch;	/* deb name: amd64 / arm64 */
 	const char *binary;	/* agent binary to ship */
 	const char *binary_sha256; /* hex, recorded in the doc folder */
@@ -30,12 +29,13 @@ int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p);
 /* 1 when the package will carry secrets (the output file is then 0600). */
 int plan_has_secrets(const struct site *s);
-const char *plan_rpm_arch(const char *deb_arch);
 /* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb. */
 void plan_filename(const struct site *s, const struct version *v,
-		   enum plan_format f, const char *arch, struct buf *out);
+		   const struct pkg_format *f, const char *arch,
+		   struct buf *out);
 /* The maintainer-script text for slot, as plan_pkg() would ship it. */
 int plan_script(const struct site *s, const struct version *v,
-		enum plan_format f, enum pkg_script slot, struct buf *out);
+		const struct pkg_format *f, enum pkg_script slot,
+		struct buf *out);
 
 #endif

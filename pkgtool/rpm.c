@@ -924,7 +924,7 @@ static int write_payload(struct rpm_writer *w)
 		return error("cannot create a memory file: %s",
 			     strerror(errno));
 	if (write_cpio(w) < 0 || read_cpio(w) < 0 ||
-	    cstage_compress(w->stage, &w->cpio, w->p->rpm_comp, w->level_nr,
+	    cstage_compress(w->stage, &w->cpio, w->p->comp, w->level_nr,
 			    CSTAGE_BLOCKS, &w->payload) < 0 ||
 	    cstage_sha256(w->stage, &w->cpio, w->alt_digest) < 0)
 		return -1;
@@ -1026,7 +1026,7 @@ static int setup(struct rpm_writer *w)
 	size_t i;
 	int level;
 
-	if (!p->name || !p->version || !p->release || !p->rpm_arch ||
+	if (!p->name || !p->version || !p->release || !p->arch ||
 	    !p->summary || !p->description || !p->license)
 		BUG("incomplete package for rpm_write()");
 	/* rpmbuild's ALLOWED_CHARS_NAME and _VERREL, minus macro syntax */
@@ -1037,16 +1037,16 @@ static int setup(struct rpm_writer *w)
 		return error("'%s-%s' is not a valid rpm version-release",
 			     p->version, p->release);
 	for (i = 0; i < ARRAY_SIZE(arches); i++)
-		if (!strcmp(arches[i].name, p->rpm_arch))
+		if (!strcmp(arches[i].name, p->arch))
 			w->arch = &arches[i];
 	if (!w->arch)
-		return error("unsupported rpm architecture '%s'", p->rpm_arch);
-	if ((unsigned)p->rpm_comp >= ARRAY_SIZE(comps))
-		BUG("bad compression %d", (int)p->rpm_comp);
-	w->comp = &comps[p->rpm_comp];
+		return error("unsupported rpm architecture '%s'", p->arch);
+	if ((unsigned)p->comp >= ARRAY_SIZE(comps))
+		BUG("bad compression %d", (int)p->comp);
+	w->comp = &comps[p->comp];
 	level = p->comp_level >= 0 ? p->comp_level
-				   : compress_default_level(p->rpm_comp);
-	if (compress_check_level(p->rpm_comp, level) < 0)
+				   : compress_default_level(p->comp);
+	if (compress_check_level(p->comp, level) < 0)
 		return -1;
 	w->level_nr = level;
 	snprintf(w->level, sizeof(w->level), "%d", level);

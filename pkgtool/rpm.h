@@ -3,7 +3,7 @@
  *
  * rpm_write() turns a struct pkg into a binary v4 .rpm (lead, signature
  * header with SHA1/SHA256/MD5 digests, immutable main header, cpio payload
- * compressed per p->rpm_comp by the compression stage). It only reads the
+ * compressed per p->comp by the compression stage). It only reads the
  * pkg; regular files with a src are read by the stage. The bytes depend only on the pkg, the
  * src contents and the librpm/compression library versions: no clock, no
  * host name, no host macro files. The package is unsigned; sign it later

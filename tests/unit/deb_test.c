@@ -102,7 +102,7 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 	p->name = xstrdup("komodo-periphery");
 	p->version = xstrdup("1.19.5");
 	p->release = xstrdup("1");
-	p->deb_arch = xstrdup("amd64");
+	p->arch = xstrdup("amd64");
 	p->maintainer = xstrdup("Komodo Packaging <pkg@example.org>");
 	p->summary = xstrdup("agent that runs Komodo deployments on a server");
 	p->description = xstrdup("Periphery is the Komodo agent.\n"
@@ -116,7 +116,7 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 	p->deb_depends = xstrdup("adduser, ca-certificates");
 	p->deb_recommends = xstrdup("docker.io");
 	p->mtime = MTIME;
-	p->deb_comp = comp;
+	p->comp = comp;
 
 	pkg_add_dir(p, "/etc/komodo", 0755);
 	add_text(p, "/etc/komodo/periphery.config.toml", 0644, "port = 8120\n")
@@ -352,7 +352,7 @@ TEST(deb_minimal)
 	pkg_init(&p);
 	p.name = xstrdup("mini");
 	p.version = xstrdup("1.0");
-	p.deb_arch = xstrdup("all");
+	p.arch = xstrdup("all");
 	p.maintainer = xstrdup("M <m@example.org>");
 	p.summary = xstrdup("minimal");
 	p.mtime = 0;

@@ -99,8 +99,7 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 	p->name = xstrdup("komodo-periphery");
 	p->version = xstrdup("1.19.5");
 	p->release = xstrdup("1");
-	p->deb_arch = xstrdup("amd64");
-	p->rpm_arch = xstrdup("x86_64");
+	p->arch = xstrdup("x86_64");
 	p->maintainer = xstrdup("Pkg Tool <pkgtool@example.com>");
 	p->summary = xstrdup("Komodo Periphery agent");
 	p->description = xstrdup("Periphery runs on every server.\n\n"
@@ -111,7 +110,7 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 	p->changelog_text = xstrdup("- Package Komodo Periphery 1.19.5");
 	p->changelog_name = xstrdup("Pkg Tool <pkgtool@example.com>");
 	p->mtime = 1700000000;
-	p->rpm_comp = comp;
+	p->comp = comp;
 
 	f = pkg_add_file(p, CONF, 0640, conf, sizeof(conf) - 1);
 	f->flags |= PKG_CONFIG;
@@ -334,8 +333,8 @@ TEST(rpm_write_aarch64_and_posttrans)
 	struct pkg p;
 
 	make_pkg(&p, COMP_ZSTD);
-	free(p.rpm_arch);
-	p.rpm_arch = xstrdup("aarch64");
+	free(p.arch);
+	p.arch = xstrdup("aarch64");
 	buf_addstr(&p.scripts[SCRIPT_RPM_POSTTRANS], "echo posttrans\n");
 	CHECK(rpm_write(&p, x) == 0);
 	pkg_release(&p);
@@ -531,8 +530,8 @@ TEST(rpm_write_errors)
 	pkg_release(&p);
 
 	make_pkg(&p, COMP_XZ);
-	free(p.rpm_arch);
-	p.rpm_arch = xstrdup("sparc");
+	free(p.arch);
+	p.arch = xstrdup("sparc");
 	CHECK(write_capture(&p, TMP "/err.rpm", &msg) == -1);
 	CHECK_STR_EQ(msg,
 		     "pkgtool: error: unsupported rpm architecture 'sparc'\n");
