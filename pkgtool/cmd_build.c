@@ -510,7 +510,62 @@ static int make_dir(const char *dir, int *made)
 	return error("cannot create '%s': %s", dir, strerror(errno));
 }
 
-int cmd_build(int argc, char **argv)
+/* Writes every package of every target, then publishes them all. */
+static int write_targets(struct target *targets, size_t n, const char *only,
+			 int64_t mtime)
+{
+	size_t i;
+	int r = -1;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	for (i = 0; i < n; i++) {
+		struct target *t = &targets[i];
+
+		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
+		     site_str(&t->s, "komodo_service_scope"),
+		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
+		if (for_each_pkg(t, only, mtime, 1) < 0)
+			goto out;
+	}
+	if (publish() < 0)
+		goto out;
+	summary();
+	r = 0;
+out:
+	remove_temps();
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	return r;
+}
+
+static void release_targets(struct target *targets, size_t n, int failed)
+{
+	size_t i, j;
+
+	for (i = 0; targets && i < n; i++) {
+		/* a failed build leaves no new directory behind either */
+		if (failed && targets[i].made_dir)
+			rmdir(targets[i].dir);
+		site_release(&targets[i].s);
+		for (j = 0; j < ARRAY_SIZE(targets[i].fetched); j++)
+			free(targets[i].fetched[j]);
+	}
+}
+
+struct build_opts {
+	struct fetch_opts fo;
+	struct binopt bins[8];
+	size_t nbins, nwant;
+	const char **want_hosts;	/* --host, malloc'd */
+	const char *outdir, *only;
+	int jobs;			/* 0: every core */
+};
+
+/* 0, or 2 (usage) after reporting. */
+static int parse_opts(int argc, char **argv, struct build_opts *o)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -521,57 +576,38 @@ int cmd_build(int argc, char **argv)
 		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fetch_opts fo = { 0 };
-	struct binopt bins[8];
-	const char **want_hosts = NULL;
-	size_t nbins = 0, nwant = 0, ntargets = 0, i;
-	const char *outdir = "out", *only = NULL;
-	struct target *targets = NULL;
-	struct site base;
-	struct state st;
-	int c, r = 1, made_out = 0, jobs = 0;
-	int64_t mtime;
+	struct buf names = BUF_INIT;
+	int c;
 
+	o->outdir = "out";
 	while ((c = getopt_long(argc, argv, "o:b:f:H:j:" FETCH_SHORT_OPTIONS,
 				opts, NULL)) != -1) {
-		if (fetch_opts_parse(&fo, c, optarg))
+		if (fetch_opts_parse(&o->fo, c, optarg))
 			continue;
-		switch (c) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'b':
-			if (nbins == ARRAY_SIZE(bins) ||
-			    parse_binary(optarg, &bins[nbins]) < 0)
+		if (c == 'o') {
+			o->outdir = optarg;
+		} else if (c == 'b') {
+			if (o->nbins == ARRAY_SIZE(o->bins) ||
+			    parse_binary(optarg, &o->bins[o->nbins]) < 0)
 				return 2;
-			nbins++;
-			break;
-		case 'f':
-			if (!pkg_format_find(optarg)) {
-				struct buf names = BUF_INIT;
-
-				pkg_format_names(&names);
-				error("--format must be %s", names.data);
-				buf_release(&names);
-				free(want_hosts);
+			o->nbins++;
+		} else if (c == 'f' && !pkg_format_find(optarg)) {
+			pkg_format_names(&names);
+			error("--format must be %s", names.data);
+			buf_release(&names);
+			return 2;
+		} else if (c == 'f') {
+			o->only = optarg;
+		} else if (c == 'j') {
+			o->jobs = parse_jobs(optarg);
+			if (o->jobs < 0)
 				return 2;
-			}
-			only = optarg;
-			break;
-		case 'j':
-			jobs = parse_jobs(optarg);
-			if (jobs < 0) {
-				free(want_hosts);
-				return 2;
-			}
-			break;
-		case 'H':
-			want_hosts = xrealloc(want_hosts, (nwant + 1) *
-							  sizeof(*want_hosts));
-			want_hosts[nwant++] = optarg;
-			break;
-		default:
-			free(want_hosts);
+		} else if (c == 'H') {
+			o->want_hosts = xrealloc(o->want_hosts,
+						 (o->nwant + 1) *
+							 sizeof(*o->want_hosts));
+			o->want_hosts[o->nwant++] = optarg;
+		} else {
 			return 2;
 		}
 	}
@@ -580,8 +616,31 @@ int cmd_build(int argc, char **argv)
 		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
 		      "[--jobs N] [--cache-dir DIR] [--refresh] [--cacert FILE] "
 		      "[--allow-unverified]");
-		free(want_hosts);
 		return 2;
+	}
+	return 0;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_opts bo;
+	const char **want_hosts;
+	size_t nwant, ntargets = 0, i;
+	const char *outdir;
+	struct target *targets = NULL;
+	struct site base;
+	struct state st;
+	int c, r = 1, made_out = 0;
+	int64_t mtime;
+
+	memset(&bo, 0, sizeof(bo));
+	c = parse_opts(argc, argv, &bo);
+	want_hosts = bo.want_hosts;
+	nwant = bo.nwant;
+	outdir = bo.outdir;
+	if (c) {
+		free(want_hosts);
+		return c;
 	}
 	mtime = build_time();
 	if (mtime < 0) {
@@ -601,13 +660,13 @@ int cmd_build(int argc, char **argv)
 	}
 	ntargets = nwant ? nwant : 1;
 	targets = xcalloc(ntargets, sizeof(*targets));
-	stage = stage_open(&fo, jobs);
+	stage = stage_open(&bo.fo, bo.jobs);
 	if (!stage)
 		goto out;
 	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], argv[optind],
-			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
-			    only, mtime, &st, &fo) < 0)
+			    nwant ? want_hosts[i] : NULL, outdir, bo.bins,
+			    bo.nbins, bo.only, mtime, &st, &bo.fo) < 0)
 			goto out;
 	/* generated passkeys are kept before any package carries them */
 	if (state_save(&st) < 0)
@@ -619,35 +678,11 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < ntargets; i++)
 		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)
 			goto out;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	for (i = 0; i < ntargets; i++) {
-		struct target *t = &targets[i];
-
-		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
-		     site_str(&t->s, "komodo_service_scope"),
-		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
-		if (for_each_pkg(t, only, mtime, 1) < 0)
-			goto out;
-	}
-	if (publish() < 0)
+	if (write_targets(targets, ntargets, bo.only, mtime) < 0)
 		goto out;
-	summary();
 	r = 0;
 out:
-	remove_temps();
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	for (i = 0; targets && i < ntargets; i++) {
-		/* a failed build leaves no new directory behind either */
-		if (r && targets[i].made_dir)
-			rmdir(targets[i].dir);
-		site_release(&targets[i].s);
-		for (c = 0; c < (int)ARRAY_SIZE(targets[i].fetched); c++)
-			free(targets[i].fetched[c]);
-	}
+	release_targets(targets, ntargets, r);
 	if (r && made_out)
 		rmdir(outdir);
 	free(targets);
