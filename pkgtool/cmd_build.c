@@ -211,11 +211,12 @@ static int write_tmp(struct output *o, const char *outdir,
 	return r;
 }
 
+/* Compresses and writes one planned package (p, freed here). */
 static int write_one(const struct site *s, const struct version *v,
-		     const struct plan_opts *po, const char *outdir)
+		     const struct plan_opts *po, struct pkg *p,
+		     const char *outdir)
 {
 	struct output *o;
-	struct pkg p;
 	struct cout bytes;
 	struct buf name = BUF_INIT;
 	int r = -1;
@@ -235,18 +236,14 @@ static int write_one(const struct site *s, const struct version *v,
 	o->tmp[0] = '\0';
 	nr_outs++;
 	o->secret = plan_has_secrets(s);
-	pkg_init(&p);
 	cout_init(&bytes);
-	if (plan_pkg(s, v, po, &p) < 0)
-		goto out;
-	r = po->format->make(&p, stage, &bytes);
+	r = po->format->make(p, stage, &bytes);
 	/* the same bytes as the file in place: leave it alone (mtime,
 	 * inode), as make would */
 	if (!r && !cout_same(&bytes, o->final))
 		r = write_tmp(o, outdir, &bytes);
-out:
 	cout_release(&bytes);
-	pkg_release(&p);
+	pkg_release(p);
 	return r;
 }
 
@@ -361,6 +358,12 @@ static void set_opts(const struct site *s, struct plan_opts *po,
 	comp_of(s, fmt->name, &po->comp);
 }
 
+/* A package planned before anything is written. */
+struct planned {
+	struct plan_opts po;
+	struct pkg p;
+};
+
 /* One server's package set: the whole site, or one of its hosts. */
 struct target {
 	struct site s;
@@ -370,37 +373,45 @@ struct target {
 	char sums[8][65];
 	char dir[4096];
 	int made_dir;
+	struct planned *pkgs;	/* planned once, written in this order */
+	size_t nr_pkgs, alloc_pkgs;
 };
 
-static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
-			int write)
+/* Plans every package of the target, so that a render error stops the
+ * build before the output directory is touched. */
+static int plan_all(struct target *t, const char *only, int64_t mtime)
 {
 	const struct sval *arches = site_get(&t->s, "package_architectures");
 	size_t i, f;
 
 	for (i = 0; i < arches->n; i++)
 		for (f = 0; f < pkg_nr_formats; f++) {
-			struct plan_opts po;
-			struct pkg p;
-			int r;
+			struct planned *pl;
 
 			if (!want_format(&t->s, only, pkg_formats[f].name))
 				continue;
-			set_opts(&t->s, &po, &pkg_formats[f],
-				 arches->items[i]->str,
-				 t->paths[i], t->sums[i], mtime);
-			if (write) {
-				if (write_one(&t->s, &t->v, &po, t->dir) < 0)
-					return -1;
-				continue;
-			}
-			pkg_init(&p);
-			r = plan_pkg(&t->s, &t->v, &po, &p);
-			pkg_release(&p);
-			if (r < 0)
+			t->pkgs = xgrow(t->pkgs, t->nr_pkgs + 1, &t->alloc_pkgs,
+					sizeof(*t->pkgs));
+			pl = &t->pkgs[t->nr_pkgs++];
+			set_opts(&t->s, &pl->po, &pkg_formats[f],
+				 arches->items[i]->str, t->paths[i], t->sums[i],
+				 mtime);
+			pkg_init(&pl->p);
+			if (plan_pkg(&t->s, &t->v, &pl->po, &pl->p) < 0)
 				return -1;
 			max_outs++;
 		}
+	return 0;
+}
+
+static int write_all(struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_pkgs; i++)
+		if (write_one(&t->s, &t->v, &t->pkgs[i].po, &t->pkgs[i].p,
+			      t->dir) < 0)
+			return -1;
 	return 0;
 }
 
@@ -452,7 +463,7 @@ static int prepare(struct target *t, const char *path, const char *host,
 	}
 	/* plan every package before touching the output directory, so that
 	 * render errors leave it exactly as it was */
-	return for_each_pkg(t, only, mtime, 0);
+	return plan_all(t, only, mtime);
 }
 
 static int parse_jobs(const char *arg)
@@ -511,8 +522,7 @@ static int make_dir(const char *dir, int *made)
 }
 
 /* Writes every package of every target, then publishes them all. */
-static int write_targets(struct target *targets, size_t n, const char *only,
-			 int64_t mtime)
+static int write_targets(struct target *targets, size_t n)
 {
 	size_t i;
 	int r = -1;
@@ -526,7 +536,7 @@ static int write_targets(struct target *targets, size_t n, const char *only,
 		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
 		     site_str(&t->s, "komodo_service_scope"),
 		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
-		if (for_each_pkg(t, only, mtime, 1) < 0)
+		if (write_all(t) < 0)
 			goto out;
 	}
 	if (publish() < 0)
@@ -549,6 +559,9 @@ static void release_targets(struct target *targets, size_t n, int failed)
 		/* a failed build leaves no new directory behind either */
 		if (failed && targets[i].made_dir)
 			rmdir(targets[i].dir);
+		for (j = 0; j < targets[i].nr_pkgs; j++)
+			pkg_release(&targets[i].pkgs[j].p);
+		free(targets[i].pkgs);
 		site_release(&targets[i].s);
 		for (j = 0; j < ARRAY_SIZE(targets[i].fetched); j++)
 			free(targets[i].fetched[j]);
@@ -678,7 +691,7 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < ntargets; i++)
 		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)
 			goto out;
-	if (write_targets(targets, ntargets, bo.only, mtime) < 0)
+	if (write_targets(targets, ntargets) < 0)
 		goto out;
 	r = 0;
 out:
