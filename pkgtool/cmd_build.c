@@ -206,6 +206,10 @@ static int write_tmp(struct output *o, const char *outdir,
 	memcpy(o->tmp + 1, tmp + 1, strlen(tmp));
 	o->tmp[0] = tmp[0];
 	r = cout_write(bytes, fd, o->tmp);
+	/* start writeback now, while the next packages are made: publish()
+	 * must fsync every file, and 100 hosts write 100 package sets */
+	if (!r)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(fd) < 0 && !r)
 		r = error("cannot write '%s': %s", o->tmp, strerror(errno));
 	return r;
