@@ -154,6 +154,16 @@ test_expect_success 'the block cache is private, and refused when others can wri
 	grep -q "refusing cache directory .*cache/blocks" err && test ! -e r &&
 	chmod 700 cache/blocks
 '
+test_expect_success 'two builds at once share one cold cache safely' '
+	rm -rf cache &&
+	{ build big.yml p1 -j 1 & build big.yml p2 -j 1; wait $!; } &&
+	wait && build big.yml p3 &&
+	grep -q "^compression: 0 blocks compressed" p3.sum &&
+	for f in p1/*; do
+		b=${f#p1/} && cmp o/$b p1/$b && cmp o/$b p2/$b && cmp o/$b p3/$b || return 1
+	done &&
+	test -z "$(ls -A cache/blocks | grep "^\.tmp-")"
+'
 test_expect_success '--jobs takes a number' '
 	test_must_fail "$PKGTOOL" build s.yml --out j --cache-dir cache -j 0 2>err &&
 	grep -q -- "--jobs must be a number" err && test ! -e j
