@@ -1157,8 +1157,3 @@ int site_type_check(const struct site_type *t, struct sval *v,
 {
 	return t->check(v, name, s);
 }
-
-int site_type_is_secret(const struct site_type *t)
-{
-	return t->secret;
-}

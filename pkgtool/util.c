@@ -163,24 +163,6 @@ void warning(const char *fmt, ...)
 	va_end(ap);
 }
 
-void warning_at(const struct loc *loc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(loc, "warning", fmt, ap);
-	va_end(ap);
-}
-
-void note_at(const struct loc *loc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(loc, "note", fmt, ap);
-	va_end(ap);
-}
-
 void info(const char *fmt, ...)
 {
 	FILE *f;

@@ -40,9 +40,6 @@ void bug_at(const char *file, int line, const char *fmt, ...) PRINTF(3, 4)
 int error(const char *fmt, ...) PRINTF(1, 2);
 int error_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 void warning(const char *fmt, ...) PRINTF(1, 2);
-void warning_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
-/* A note after an error, e.g. "site.yml:3:1: note: did you mean ...". */
-void note_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 /* One line of progress or news on stderr unless quiet. */
 void info(const char *fmt, ...) PRINTF(1, 2);
 
