@@ -19,21 +19,8 @@
 
 #include <stddef.h>
 
+#include "sval.h"
 #include "util.h"
-
-enum sval_type { SV_NULL, SV_SCALAR, SV_SEQ, SV_MAP };
-
-struct sval {
-	enum sval_type type;
-	char *str;		/* SV_SCALAR text */
-	int quoted;		/* scalar was quoted in YAML */
-	int secret;		/* from !env/!file, or a secret-typed key */
-	struct sval **items;	/* SV_SEQ items, SV_MAP values */
-	char **keys;		/* SV_MAP keys */
-	struct loc *key_locs;	/* SV_MAP key positions */
-	size_t n, alloc;
-	struct loc loc;
-};
 
 struct site_var;
 
@@ -86,8 +73,5 @@ int yaml_read_mem(const char *name, const char *data, size_t len,
 		  struct sval **root);
 /* Sets a secret string variable (a generated passkey) after loading. */
 void site_set_secret(struct site *s, const char *key, const char *value);
-
-/* Looks up a map entry; NULL when absent. */
-const struct sval *sval_map_get(const struct sval *m, const char *key);
 
 #endif
