@@ -420,7 +420,7 @@ static int write_all(struct target *t)
 }
 
 /* Loads one target and checks everything that can fail before writing. */
-static int prepare(struct target *t, const char *path, const char *host,
+static int prepare(struct target *t, const struct site *base, const char *host,
 		   const char *outdir, const struct binopt *bins, size_t nbins,
 		   const char *only, int64_t mtime, struct state *st,
 		   const struct fetch_opts *fo)
@@ -428,7 +428,7 @@ static int prepare(struct target *t, const char *path, const char *host,
 	const struct sval *arches;
 	size_t i;
 
-	if (site_load_host(&t->s, path, host) < 0 ||
+	if (site_load_view(&t->s, base, host) < 0 ||
 	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
 	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0)
 		return -1;
@@ -681,7 +681,7 @@ int cmd_build(int argc, char **argv)
 	if (!stage)
 		goto out;
 	for (i = 0; i < ntargets; i++)
-		if (prepare(&targets[i], argv[optind],
+		if (prepare(&targets[i], &base,
 			    nwant ? want_hosts[i] : NULL, outdir, bo.bins,
 			    bo.nbins, bo.only, mtime, &st, &bo.fo) < 0)
 			goto out;

@@ -33,6 +33,7 @@ struct site {
 	size_t nr_hosts;
 	char *host;		/* the host loaded, NULL for the whole site */
 	char *host_address;	/* its ansible_host / address, or NULL */
+	struct sval *doc;	/* the file as parsed, for site_load_view() */
 };
 
 /* Loads the site as one server. With a hosts: map, site_load_host() loads
@@ -44,6 +45,10 @@ int site_load_host(struct site *s, const char *path, const char *host);
 /* Same as site_load_host(), from memory; name is used in diagnostics. */
 int site_load_mem(struct site *s, const char *name, const char *data,
 		  size_t len, const char *host);
+/* One host of base (loaded with site_load()) without reading or parsing
+ * the file again: !vault, !file and !env values were resolved once. */
+int site_load_view(struct site *s, const struct site *base,
+		   const char *host);
 void site_release(struct site *s);
 
 const struct sval *site_get(const struct site *s, const char *key);
