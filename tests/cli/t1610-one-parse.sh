@@ -1,6 +1,6 @@
 #!/bin/sh
-# t1610 - build reads and parses the site file once, however many hosts it
-# has: every host is a view of the one parsed file.
+# t1610 - build and register read and parse the site file once, however
+# many hosts it has: every host is a view of the one parsed file.
 . "$(dirname "$0")/lib.sh"
 BIN=$(fake_binary)
 
@@ -35,5 +35,10 @@ test_expect_success 'a bad value in one host: its line, from the one parse' '
 	sed -i "s|^$TMP/||" err &&
 	grep -q "^bad.yml:11:28: error: .komodo_periphery_port." err && test ! -e bo &&
 	grep -c "open[a-z]*([^\"]*\"[^\"]*/bad\.yml\"" trace2 | grep -qx 1
+'
+test_expect_success 'register opens the site file once too' '
+	strace -f -e trace=open,openat -o trace3 "$PKGTOOL" register "$TMP/fleet.yml" \
+		--dry-run >out &&
+	test "$(opens trace3)" = 1 && test "$(grep -c "skipped" out)" = 3
 '
 test_done
