@@ -34,11 +34,10 @@ struct output {
 	int secret;
 };
 
-/* The compression stage of this build: shared by every package. */
-static struct cstage *stage;
 
 /* Temp files to remove if a signal ends the build; allocated before the
- * handlers are installed and never moved while they are. */
+ * handlers are installed and never moved while they are. The handler
+ * can reach nothing else, hence file scope. */
 static struct output *outs;
 static size_t max_outs;
 static volatile sig_atomic_t nr_outs;
@@ -216,9 +215,9 @@ static int write_tmp(struct output *o, const char *outdir,
 }
 
 /* Compresses and writes one planned package (p, freed here). */
-static int write_one(const struct site *s, const struct version *v,
-		     const struct plan_opts *po, struct pkg *p,
-		     const char *outdir)
+static int write_one(struct cstage *stage, const struct site *s,
+		     const struct version *v, const struct plan_opts *po,
+		     struct pkg *p, const char *outdir)
 {
 	struct output *o;
 	struct cout bytes;
@@ -377,6 +376,7 @@ struct target {
 	char sums[8][65];
 	char dir[4096];
 	int made_dir;
+	struct cstage *stage;	/* the build's, shared by every target */
 	struct planned *pkgs;	/* planned once, written in this order */
 	size_t nr_pkgs, alloc_pkgs;
 };
@@ -413,8 +413,8 @@ static int write_all(struct target *t)
 	size_t i;
 
 	for (i = 0; i < t->nr_pkgs; i++)
-		if (write_one(&t->s, &t->v, &t->pkgs[i].po, &t->pkgs[i].p,
-			      t->dir) < 0)
+		if (write_one(t->stage, &t->s, &t->v, &t->pkgs[i].po,
+			      &t->pkgs[i].p, t->dir) < 0)
 			return -1;
 	return 0;
 }
@@ -460,7 +460,7 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 			/* the stage reads it once for the whole build */
 			const struct cstage_src *src;
 
-			if (cstage_src(stage, t->paths[i], &src) < 0)
+			if (cstage_src(t->stage, t->paths[i], &src) < 0)
 				return -1;
 			memcpy(t->sums[i], src->sha256, sizeof(t->sums[i]));
 		}
@@ -505,7 +505,7 @@ static struct cstage *stage_open(const struct fetch_opts *fo, int jobs)
 	return st;
 }
 
-static void summary(void)
+static void summary(const struct cstage *stage)
 {
 	struct buf line = BUF_INIT;
 
@@ -545,7 +545,7 @@ static int write_targets(struct target *targets, size_t n)
 	}
 	if (publish() < 0)
 		goto out;
-	summary();
+	summary(targets[0].stage);
 	r = 0;
 out:
 	remove_temps();
@@ -645,6 +645,7 @@ int cmd_build(int argc, char **argv)
 	size_t nwant, ntargets = 0, i;
 	const char *outdir;
 	struct target *targets = NULL;
+	struct cstage *stage = NULL;
 	struct site base;
 	struct state st;
 	int c, r = 1, made_out = 0;
@@ -681,6 +682,8 @@ int cmd_build(int argc, char **argv)
 	if (!stage)
 		goto out;
 	for (i = 0; i < ntargets; i++)
+		targets[i].stage = stage;
+	for (i = 0; i < ntargets; i++)
 		if (prepare(&targets[i], &base,
 			    nwant ? want_hosts[i] : NULL, outdir, bo.bins,
 			    bo.nbins, bo.only, mtime, &st, &bo.fo) < 0)
@@ -707,7 +710,6 @@ out:
 	free(outs);
 	outs = NULL;
 	cstage_free(stage);
-	stage = NULL;
 	max_outs = 0;
 	site_release(&base);
 	state_release(&st);
