@@ -153,11 +153,30 @@ static void add_description(struct buf *out, const char *text)
 	}
 }
 
+/* "a (>= 1), b | c": a Depends or Recommends value. */
+static void relations(struct buf *out, const struct pkg_dep *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned cmp = d[i].flags & (DEP_LESS | DEP_GREATER | DEP_EQUAL);
+		const char *op = cmp == (DEP_GREATER | DEP_EQUAL) ? ">="
+				 : cmp == (DEP_LESS | DEP_EQUAL)  ? "<="
+				 : cmp == DEP_GREATER		  ? ">>"
+				 : cmp == DEP_LESS		  ? "<<"
+								  : "=";
+
+		buf_addf(out, "%s%s", i ? ", " : "", d[i].name);
+		if (d[i].version)
+			buf_addf(out, " (%s %s)", op, d[i].version);
+	}
+}
+
 static int render_control(struct deb_writer *w)
 {
 	const struct pkg *p = w->p;
 	struct buf *out = &w->control;
-	struct buf version = BUF_INIT;
+	struct buf version = BUF_INIT, deps = BUF_INIT, recs = BUF_INIT;
 	int r = -1;
 
 	buf_addstr(&version, p->version ? p->version : "");
@@ -170,9 +189,11 @@ static int render_control(struct deb_writer *w)
 	    add_field(out, "Maintainer", p->maintainer, 1))
 		goto out;
 	buf_addf(out, "Installed-Size: %" PRIu64 "\n", installed_size(p));
-	if (add_field(out, "Depends", p->deb_depends, 0) ||
-	    add_field(out, "Recommends", p->deb_recommends, 0) ||
-	    add_field(out, "Section", p->section, 0) ||
+	relations(&deps, p->requires, p->nr_requires);
+	relations(&recs, p->recommends, p->nr_recommends);
+	if (add_field(out, "Depends", deps.data, 0) ||
+	    add_field(out, "Recommends", recs.data, 0) ||
+	    add_field(out, "Section", p->category, 0) ||
 	    add_field(out, "Priority", "optional", 1) ||
 	    add_field(out, "Homepage", p->homepage, 0) ||
 	    add_field(out, "Description", p->summary, 1))
@@ -181,6 +202,8 @@ static int render_control(struct deb_writer *w)
 	r = 0;
 out:
 	buf_release(&version);
+	buf_release(&deps);
+	buf_release(&recs);
 	return r;
 }
 

@@ -58,7 +58,8 @@ enum pkg_script {
 	SCRIPT_MAX
 };
 
-/* An rpm dependency: name, optional version and RPMSENSE-like flags. */
+/* A dependency: name (for deb, alternatives "a | b" too), optional
+ * version and RPMSENSE-like flags. */
 enum pkg_dep_flags {
 	DEP_LESS = 1 << 1,
 	DEP_GREATER = 1 << 2,
@@ -85,12 +86,12 @@ struct pkg {
 	char *description;	/* paragraphs, '\n'-separated, no trailing \n */
 	char *homepage;
 	char *license;		/* SPDX id, e.g. "GPL-3.0-or-later" */
-	char *section;		/* deb Section, e.g. "admin" */
-	char *rpm_group;	/* rpm Group, e.g. "System Environment/Daemons" */
-	char *deb_depends;	/* full deb Depends value, may be NULL */
-	char *deb_recommends;	/* may be NULL */
-	struct pkg_dep *requires; /* rpm requires beyond the automatic ones */
+	char *category;		/* deb Section, rpm Group; may be NULL */
+	/* in the format's own names; rpm adds its automatic ones */
+	struct pkg_dep *requires;
 	size_t nr_requires, alloc_requires;
+	struct pkg_dep *recommends;
+	size_t nr_recommends, alloc_recommends;
 	char *changelog_text;	/* rpm %changelog text of the one entry */
 	char *changelog_name;	/* rpm changelog author "Name <mail>" */
 	int64_t mtime;		/* SOURCE_DATE_EPOCH: clamp and build time */
@@ -114,6 +115,7 @@ struct pkg_file *pkg_add_symlink(struct pkg *p, const char *path,
 				 const char *target);
 void pkg_add_require(struct pkg *p, const char *name, const char *version,
 		     unsigned flags);
+void pkg_add_recommend(struct pkg *p, const char *name);
 
 /* pkg_add_dir() marks the directory PKG_OWNED. pkg_add_parents() adds every
  * missing parent directory (0755, not owned: deb lists it like dpkg-deb,

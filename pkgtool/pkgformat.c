@@ -33,6 +33,47 @@ static void rpm_filename(struct buf *out, const char *name,
 	buf_addf(out, "%s-%s-%s.%s.rpm", name, version, release, arch);
 }
 
+/* v1 is built on bullseye (glibc 2.31), v2 on bookworm with OpenSSL 3
+ * (komodo-periphery.md §11). */
+static void deb_relations(struct pkg *p, int major, int user_scope)
+{
+	static const char *const always[] = { "ca-certificates", "git",
+					      "openssl", "passwd", "systemd" };
+	size_t i;
+
+	pkg_add_require(p, "libc6", major >= 2 ? "2.36" : "2.31",
+			DEP_GREATER | DEP_EQUAL);
+	if (major >= 2)
+		pkg_add_require(p, "libssl3", NULL, 0);
+	for (i = 0; i < ARRAY_SIZE(always); i++)
+		pkg_add_require(p, always[i], NULL, 0);
+	if (user_scope) {
+		/* linger -> user@UID.service needs pam_systemd (testbed §6) */
+		pkg_add_require(p, "libpam-systemd", NULL, 0);
+		pkg_add_require(p, "dbus", NULL, 0);
+	}
+	pkg_add_recommend(p, "docker.io | docker-ce");
+}
+
+/* What rpmbuild's ELF dependency generator would find in the agent (both
+ * architectures are 64-bit), and what the scriptlets run. */
+static void rpm_relations(struct pkg *p, int major, int user_scope)
+{
+	pkg_add_require(p, "libc.so.6()(64bit)", NULL, 0);
+	if (major >= 2) {
+		pkg_add_require(p, "libssl.so.3()(64bit)", NULL, 0);
+		pkg_add_require(p, "libcrypto.so.3()(64bit)", NULL, 0);
+	}
+	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
+	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
+	pkg_add_require(p, "/usr/sbin/usermod", NULL, DEP_POST);
+	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
+	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
+	pkg_add_require(p, "/usr/bin/git", NULL, 0);
+	pkg_add_require(p, "ca-certificates", NULL, 0);
+	(void)user_scope;
+}
+
 static const char *const deb_scripts[] = { "preinst", "postinst", "prerm",
 					   "postrm" };
 static const char *const rpm_scripts[] = { "pre", "post", "preun", "postun",
@@ -48,6 +89,8 @@ const struct pkg_format pkg_formats[] = {
 		.last_script = SCRIPT_POSTRM,
 		.script_names = deb_scripts,
 		.flags = PKGF_DEBIAN_DOCS,
+		.category = "admin",
+		.relations = deb_relations,
 		.make = deb_make,
 	},
 	{
@@ -59,6 +102,8 @@ const struct pkg_format pkg_formats[] = {
 		.last_script = SCRIPT_RPM_POSTTRANS,
 		.script_names = rpm_scripts,
 		.flags = PKGF_SYSTEMD_PRESET,
+		.category = "System Environment/Daemons",
+		.relations = rpm_relations,
 		.make = rpm_make,
 	},
 };

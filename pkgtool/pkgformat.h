@@ -41,6 +41,10 @@ struct pkg_format {
 	enum pkg_script first_script, last_script;
 	const char *const *script_names;
 	unsigned flags;			/* enum pkg_format_flags */
+	const char *category;		/* deb Section, rpm Group */
+	/* the agent's dependencies in this format's names: Komodo major
+	 * version, and whether the unit runs in the user's scope */
+	void (*relations)(struct pkg *p, int major, int user_scope);
 	/* the package's bytes, compressed blocks borrowed from the stage */
 	int (*make)(const struct pkg *p, struct cstage *st, struct cout *out);
 };

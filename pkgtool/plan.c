@@ -293,42 +293,6 @@ static void add_lintian_overrides(const struct site *s, struct pkg *p)
 	buf_release(&t);
 }
 
-static void set_depends(const struct site *s, const struct version *v,
-			const struct plan_opts *o, struct pkg *p)
-{
-	int user = !strcmp(site_str(s, "komodo_service_scope"), "user");
-	struct buf d = BUF_INIT;
-
-	/* v1 is built on bullseye (glibc 2.31), v2 on bookworm with
-	 * OpenSSL 3 (komodo-periphery.md §11) */
-	if (v->major >= 2)
-		buf_addstr(&d, "libc6 (>= 2.36), libssl3, ");
-	else
-		buf_addstr(&d, "libc6 (>= 2.31), ");
-	buf_addstr(&d, "ca-certificates, git, openssl, passwd, systemd");
-	if (user)
-		/* linger -> user@UID.service needs pam_systemd (testbed §6) */
-		buf_addstr(&d, ", libpam-systemd, dbus");
-	p->deb_depends = buf_detach(&d, NULL);
-	p->deb_recommends = xstrdup("docker.io | docker-ce");
-
-	/* what rpmbuild's ELF dependency generator would find in the agent
-	 * (both architectures are 64-bit) */
-	pkg_add_require(p, "libc.so.6()(64bit)", NULL, 0);
-	if (v->major >= 2) {
-		pkg_add_require(p, "libssl.so.3()(64bit)", NULL, 0);
-		pkg_add_require(p, "libcrypto.so.3()(64bit)", NULL, 0);
-	}
-	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
-	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
-	pkg_add_require(p, "/usr/sbin/usermod", NULL, DEP_POST);
-	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
-	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
-	pkg_add_require(p, "/usr/bin/git", NULL, 0);
-	pkg_add_require(p, "ca-certificates", NULL, 0);
-	(void)o;
-}
-
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p)
 {
@@ -354,14 +318,14 @@ int plan_pkg(const struct site *s, const struct version *v,
 	p->description = buf_detach(&b, NULL);
 	p->homepage = xstrdup(HOMEPAGE);
 	p->license = xstrdup("GPL-3.0-only");
-	p->section = xstrdup("admin");
-	p->rpm_group = xstrdup("System Environment/Daemons");
+	p->category = xstrdup(o->format->category);
 	p->changelog_name = xstrdup(site_str(s, "package_maintainer"));
 	buf_addf(&b, "- Komodo Periphery %s, built by pkgtool", v->text);
 	p->changelog_text = buf_detach(&b, NULL);
 	p->mtime = o->mtime;
 	p->comp = o->comp;
-	set_depends(s, v, o, p);
+	o->format->relations(p, v->major,
+			     !strcmp(site_str(s, "komodo_service_scope"), "user"));
 
 	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
 

@@ -619,7 +619,7 @@ static int build_header(struct rpm_writer *w)
 	put_str(w->h, RPMTAG_LICENSE, p->license);
 	/* rpmbuild's value when a spec has no Group */
 	put_str(w->h, RPMTAG_GROUP,
-		p->rpm_group ? p->rpm_group : "Unspecified");
+		p->category ? p->category : "Unspecified");
 	if (p->maintainer)
 		put_str(w->h, RPMTAG_PACKAGER, p->maintainer);
 	if (p->homepage)

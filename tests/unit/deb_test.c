@@ -112,9 +112,11 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 				 "   \n"
 				 "Last paragraph.");
 	p->homepage = xstrdup("https://komo.do");
-	p->section = xstrdup("admin");
-	p->deb_depends = xstrdup("adduser, ca-certificates");
-	p->deb_recommends = xstrdup("docker.io");
+	p->category = xstrdup("admin");
+	pkg_add_require(p, "adduser", NULL, 0);
+	pkg_add_require(p, "libc6", "2.36", DEP_GREATER | DEP_EQUAL);
+	pkg_add_require(p, "ca-certificates", NULL, 0);
+	pkg_add_recommend(p, "docker.io | docker-ce");
 	p->mtime = MTIME;
 	p->comp = comp;
 
@@ -172,8 +174,8 @@ static const char control_want[] =
 	/* 12 dirs + ./ = 13, periphery 293, symlink 1, service 1, copyright
 	 * 1, config 1, long file 1, empty 0 */
 	"Installed-Size: 311\n"
-	"Depends: adduser, ca-certificates\n"
-	"Recommends: docker.io\n"
+	"Depends: adduser, libc6 (>= 2.36), ca-certificates\n"
+	"Recommends: docker.io | docker-ce\n"
 	"Section: admin\n"
 	"Priority: optional\n"
 	"Homepage: https://komo.do\n"
@@ -242,7 +244,7 @@ TEST(deb_layout)
 	/* control.tar: strcmp order, modes, root, only known members */
 	CHECK_RUN("drwxr-xr-x root/root 0 2023-11-14 22:13 ./\n"
 		  "-rw-r--r-- root/root 34 2023-11-14 22:13 ./conffiles\n"
-		  "-rw-r--r-- root/root 421 2023-11-14 22:13 ./control\n"
+		  "-rw-r--r-- root/root 450 2023-11-14 22:13 ./control\n"
 		  "-rw-r--r-- root/root 413 2023-11-14 22:13 ./md5sums\n"
 		  "-rwxr-xr-x root/root 32 2023-11-14 22:13 ./postinst\n"
 		  "-rwxr-xr-x root/root 17 2023-11-14 22:13 ./postrm\n"

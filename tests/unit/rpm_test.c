@@ -106,7 +106,7 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 				 "It answers Komodo Core.");
 	p->homepage = xstrdup("https://komo.do");
 	p->license = xstrdup("GPL-3.0-or-later");
-	p->rpm_group = xstrdup("System Environment/Daemons");
+	p->category = xstrdup("System Environment/Daemons");
 	p->changelog_text = xstrdup("- Package Komodo Periphery 1.19.5");
 	p->changelog_name = xstrdup("Pkg Tool <pkgtool@example.com>");
 	p->mtime = 1700000000;
