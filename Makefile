@@ -53,8 +53,38 @@ tests/fake/fake-periphery: $(wildcard tests/fake/periphery*.c) \
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(wildcard tests/fake/periphery*.c) \
 		-lssl -lcrypto -lpthread
 
-check: all tests/unit/unit
+check: all tests/unit/unit fuzz-build
 	PKGTOOL=$(CURDIR)/pkgtool/pkgtool sh scripts/check.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) link the library objects built
+# again by clang with ASan + UBSan in a tree of their own. `make fuzz` runs
+# each for FUZZ_TIME seconds on its corpus (tests/fuzz/corpus/<target>/,
+# which grows); `make check` runs a short fixed-seed smoke of each.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 300
+FUZZ_TARGETS = site json vault
+FUZZ_BUILD = tests/tmp/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+# gcc's -Werror set is the gate; clang only builds the fuzzers here.
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(filter-out -Werror,$(WARN)) \
+	$(shell $(PKG_CONFIG) --cflags $(DEPS)) -g -O1 -fno-omit-frame-pointer
+FUZZ_OBJS = $(patsubst pkgtool/%.c,$(FUZZ_BUILD)/%.o,$(filter-out pkgtool/main.c,$(SRCS)))
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
+
+$(FUZZ_BUILD)/%.o: pkgtool/%.c $(HDRS)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipkgtool -fsanitize=fuzzer $(FUZZ_SAN) \
+		-o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	for t in $(FUZZ_TARGETS); do \
+		sh tests/fuzz/run.sh $$t $(FUZZ_TIME) || exit 1; \
+	done
 
 # Sanitizer build in its own tree so the normal objects stay usable.
 check-asan:
@@ -77,4 +107,4 @@ clean: clean-bins
 	rm -f pkgtool/embedded.c
 	rm -rf tests/tmp
 
-.PHONY: all check check-asan install uninstall clean clean-bins
+.PHONY: all check check-asan install uninstall clean clean-bins fuzz fuzz-build

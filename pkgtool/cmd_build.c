@@ -19,6 +19,7 @@
 #include "cstage.h"
 #include "digest.h"
 #include "fetch.h"
+#include "keypair.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
@@ -430,7 +431,8 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 
 	if (site_load_view(&t->s, base, host) < 0 ||
 	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
-	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0)
+	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0 ||
+	    keypair_apply(st, &t->s, &t->v, STATE_CREATE) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
 		return error("output path '%s' is too long", outdir);
@@ -523,6 +525,50 @@ static int make_dir(const char *dir, int *made)
 	if (errno == EEXIST)
 		return 0;
 	return error("cannot create '%s': %s", dir, strerror(errno));
+}
+
+/* mkdir -p for --out; *made gets the first directory it created (to be
+ * taken away again, with all below it that it made, if the build fails). */
+static int make_out_dir(const char *dir, struct buf *made)
+{
+	struct buf part = BUF_INIT;
+	const char *p = dir, *slash;
+	int r = 0;
+
+	while (!r && *p) {
+		slash = strchr(p + 1, '/');
+		buf_reset(&part);
+		buf_add(&part, dir, slash ? (size_t)(slash - dir) : strlen(dir));
+		p = slash ? slash : p + strlen(p);
+		if (mkdir(part.data, 0755) == 0) {
+			if (!made->len)
+				buf_addstr(made, part.data);
+		} else if (errno != EEXIST) {
+			r = error("cannot create '%s': %s", part.data,
+				  strerror(errno));
+		}
+	}
+	buf_release(&part);
+	return r;
+}
+
+/* Removes the directories make_out_dir() made, deepest first. */
+static void unmake_out_dir(const char *dir, const struct buf *made)
+{
+	struct buf d = BUF_INIT;
+	char *slash;
+
+	if (!made->len)
+		return;
+	buf_addstr(&d, dir);
+	while (d.len >= made->len) {
+		rmdir(d.data);
+		slash = strrchr(d.data, '/');
+		if (!slash || slash == d.data)
+			break;
+		buf_truncate(&d, (size_t)(slash - d.data));
+	}
+	buf_release(&d);
 }
 
 /* Writes every package of every target, then publishes them all. */
@@ -648,7 +694,8 @@ int cmd_build(int argc, char **argv)
 	struct cstage *stage = NULL;
 	struct site base;
 	struct state st;
-	int c, r = 1, made_out = 0;
+	struct buf made_out = BUF_INIT;
+	int c, r = 1;
 	int64_t mtime;
 
 	memset(&bo, 0, sizeof(bo));
@@ -693,7 +740,7 @@ int cmd_build(int argc, char **argv)
 		goto out;
 
 	outs = xcalloc(max_outs, sizeof(*outs));
-	if (make_dir(outdir, &made_out) < 0)
+	if (make_out_dir(outdir, &made_out) < 0)
 		goto out;
 	for (i = 0; i < ntargets; i++)
 		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)
@@ -703,8 +750,9 @@ int cmd_build(int argc, char **argv)
 	r = 0;
 out:
 	release_targets(targets, ntargets, r);
-	if (r && made_out)
-		rmdir(outdir);
+	if (r)
+		unmake_out_dir(outdir, &made_out);
+	buf_release(&made_out);
 	free(targets);
 	free(want_hosts);
 	free(outs);

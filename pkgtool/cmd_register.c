@@ -14,6 +14,15 @@
  * only when the site says server_passkey: "" in so many words; otherwise
  * an empty passkey leaves Core's alone (the role's silent wipe, pitfall 6).
  *
+ * Komodo v2: the server's Periphery key pair (keypair.h) is made once and
+ * kept in the state file; its public key is given to Core (CreateServer
+ * public_key, UpdateServerPublicKey when Core's differs) with
+ * auto_rotate_keys off, since a key Core rotated on the host would be set
+ * back by the next run. Core's own key (GetCoreInfo) is pinned in the
+ * state file for build. Outbound hosts are registered by key with no
+ * address: Core itself clears the address of an outbound server, so
+ * wanting one would flip-flop.
+ *
  * Everything that can be checked without Core (names, URL, credentials)
  * is checked for every server before the first request.
  */
@@ -24,6 +33,7 @@
 
 #include "core_api.h"
 #include "json.h"
+#include "keypair.h"
 #include "pkgtool.h"
 #include "state.h"
 #include "util.h"
@@ -41,20 +51,24 @@ struct reg_opts {
 	const char *path;
 	const char *cacert;
 	int dry_run;
-	int rotate;
+	int rotate;		/* --rotate-passkeys */
+	int rotate_keys;	/* --rotate-keys */
 };
 
 /* What the server should look like in Core. */
 struct want {
-	struct buf address;
+	struct buf address;	/* "" for an outbound v2 server */
 	const char *passkey;	/* borrowed from the site */
 	int manage_passkey;	/* send it when Core's differs */
+	struct buf public_key;	/* v2: Periphery's; "" = not ours to set */
 };
 
 /* An UpdateServer in the making: {"id": ..., "config": {only what
  * differs}}, plus its description for the output. */
 struct diff {
 	struct json *params;
+	size_t nconfig;		/* fields in params.config */
+	struct json *key;	/* UpdateServerPublicKey params, or NULL */
 	struct buf fields;	/* "address, passkey" */
 	struct buf shown;	/* one "  field: old -> new" line each */
 };
@@ -64,6 +78,8 @@ static void diff_init(struct diff *d, const char *id)
 	d->params = json_new_object();
 	json_set_str(d->params, "id", id);
 	json_set_object(d->params, "config");
+	d->nconfig = 0;
+	d->key = NULL;
 	buf_init(&d->fields);
 	buf_init(&d->shown);
 }
@@ -71,12 +87,15 @@ static void diff_init(struct diff *d, const char *id)
 static void diff_release(struct diff *d)
 {
 	json_free(d->params);
+	json_free(d->key);
 	buf_release(&d->fields);
 	buf_release(&d->shown);
 }
 
 static void diff_add(struct diff *d, const char *field)
 {
+	if (strcmp(field, "public_key"))
+		d->nconfig++;
 	if (d->fields.len)
 		buf_addstr(&d->fields, ", ");
 	buf_addstr(&d->fields, field);
@@ -115,7 +134,7 @@ static int target_check(const struct target *t)
 	return r;
 }
 
-/* v2 Periphery that dials Core itself: Core learns it by onboarding. */
+/* v2 Periphery that dials Core itself. */
 static int outbound(const struct site *s)
 {
 	const struct sval *a = site_get(s, "komodo_core_address");
@@ -132,7 +151,9 @@ static void want_init(struct want *w, const struct target *t)
 	const struct sval *pk = site_get(s, "server_passkey");
 	const char *addr = site_str(s, "server_address");
 
-	if (addr[0]) {
+	if (outbound(s)) {
+		/* no address: Core waits for it to connect as connect_as */
+	} else if (addr[0]) {
 		buf_addstr(&w->address, addr);
 	} else {
 		const char *h = s->host_address ? s->host_address
@@ -175,6 +196,25 @@ static int same_address(const struct core *c, const char *a, const char *b)
 	return 0;
 }
 
+/* Core's expected Periphery key (v2 info.public_key) against ours. */
+static void diff_key(const struct json *server, const struct want *w,
+		     struct diff *d)
+{
+	const char *key = json_str(server, "info.public_key");
+
+	if (!key)
+		key = "";
+	if (!w->public_key.len || !strcmp(key, w->public_key.data))
+		return;
+	d->key = json_new_object();
+	json_set_str(d->key, "server", json_str(d->params, "id"));
+	json_set_str(d->key, "public_key", w->public_key.data);
+	diff_add(d, "public_key");
+	/* public keys are no secret; showing them lets an admin compare */
+	buf_addf(&d->shown, "  public_key: '%s' -> '%s'\n", key,
+		 w->public_key.data);
+}
+
 /* What differs between server (a GetServer answer) and w. */
 static void diff_server(const struct core *c, const struct json *server,
 			const struct want *w, struct diff *d)
@@ -199,32 +239,32 @@ static void diff_server(const struct core *c, const struct json *server,
 		buf_addf(&d->shown, "  enabled: %s -> true\n",
 			 en == 0 ? "false" : "(none)");
 	}
+	if (w->public_key.len && json_bool(server, "config.auto_rotate_keys") !=
+				     0) {
+		json_set_bool(d->params, "config.auto_rotate_keys", 0);
+		diff_add(d, "auto_rotate_keys");
+		buf_addstr(&d->shown, "  auto_rotate_keys: -> false (the key "
+				      "is pkgtool's)\n");
+	}
 	if (w->manage_passkey && strcmp(pk, w->passkey)) {
 		json_set_str(d->params, "config.passkey", w->passkey);
 		diff_add(d, "passkey");
 		buf_addf(&d->shown, "  passkey: %s -> %s\n", pk[0] ? "***" : "''",
 			 w->passkey[0] ? "*** (a different one)" : "'' (cleared)");
 	}
+	diff_key(server, w, d);
 }
 
-/* ListServers with the exact name: the id (malloc'd) or NULL if absent;
- * 0 or -1. */
-static int server_find(struct core *c, const char *name, char **id)
-{
-	struct json *q = json_new_object(), *list = NULL;
-	size_t i, n, found = 0;
-	int r;
+#define PAGE_LIMIT 50
+#define PAGES_MAX 1000 /* 50000 servers: a Core paging forever stops */
 
-	*id = NULL;
-	json_append_str(q, "query.names", name);
-	r = core_call(c, 0, "ListServers", q, &list);
-	json_free(q);
-	if (r > 0)
-		r = error("%s: ListServers: unexpected answer from Komodo Core",
-			  name);
-	if (r < 0)
-		goto out;
-	n = json_len(list, "%s", "");
+/* Takes the entries of one ListServers page named name; counts them in
+ * *found and keeps the id. */
+static int page_scan(const struct json *list, const char *name, char **id,
+		     size_t *found)
+{
+	size_t i, n = json_len(list, "%s", "");
+
 	/* names are matched exactly here too: never update another server */
 	for (i = 0; i < n; i++) {
 		const char *nm = json_str(list, "%zu.name", i);
@@ -232,25 +272,59 @@ static int server_find(struct core *c, const char *name, char **id)
 
 		if (!nm || strcmp(nm, name))
 			continue;
-		if (!sid) {
-			r = error("%s: ListServers: the entry has no 'id'", name);
-			goto out;
-		}
-		if (found++) {
-			r = error("%s: Komodo Core lists more than one server "
-				  "with this name",
-				  name);
-			goto out;
-		}
-		free(*id);
+		if (!sid)
+			return error("%s: ListServers: the entry has no 'id'",
+				     name);
+		if ((*found)++)
+			return error("%s: Komodo Core lists more than one "
+				     "server with this name",
+				     name);
 		*id = xstrdup(sid);
 	}
-out:
+	return 0;
+}
+
+/* ListServers with the exact name: the id (malloc'd) or NULL if absent;
+ * 0 or -1. Core 2.3 and later answer in pages (default_pagination_limit,
+ * 50 in code, "30" in its docs): those are asked page by page with an
+ * explicit limit until a short page; older Cores ignore page/limit. */
+static int server_find(struct core *c, const char *name, char **id)
+{
+	int paged = c->major > 2 || (c->major == 2 && c->minor >= 3);
+	size_t page, found = 0;
+	int r = 0;
+
+	*id = NULL;
+	for (page = 0; r == 0 && page < PAGES_MAX; page++) {
+		struct json *q = json_new_object(), *list = NULL;
+		size_t n;
+
+		json_append_str(q, "query.names", name);
+		if (paged) {
+			json_set_int(q, "page", (long long)page);
+			json_set_int(q, "limit", PAGE_LIMIT);
+		}
+		r = core_call(c, 0, "ListServers", q, &list);
+		json_free(q);
+		if (r > 0)
+			r = error("%s: ListServers: unexpected answer from "
+				  "Komodo Core",
+				  name);
+		n = r == 0 ? json_len(list, "%s", "") : 0;
+		if (r == 0)
+			r = page_scan(list, name, id, &found);
+		json_free(list);
+		if (!paged || n < PAGE_LIMIT)
+			break;
+	}
+	if (r == 0 && page == PAGES_MAX)
+		r = error("%s: ListServers: Komodo Core still had servers after "
+			  "%d pages",
+			  name, PAGES_MAX);
 	if (r < 0) {
 		free(*id);
 		*id = NULL;
 	}
-	json_free(list);
 	return r < 0 ? -1 : 0;
 }
 
@@ -262,6 +336,31 @@ static void print_request(const struct core *c, const char *type,
 	core_describe(c, 1, type, params, &d);
 	printf("  would send: %s\n", d.data);
 	buf_release(&d);
+}
+
+/* Sends the config and the key that differ: 0, 1 when the server
+ * vanished, -1. */
+static int send_update(struct core *c, const char *name, struct diff *d)
+{
+	static const char *const calls[] = { "UpdateServer",
+					     "UpdateServerPublicKey" };
+	struct json *params[2];
+	size_t i;
+	int r = 0;
+
+	params[0] = d->nconfig ? d->params : NULL;
+	params[1] = d->key;
+	for (i = 0; r == 0 && i < ARRAY_SIZE(calls); i++) {
+		if (!params[i])
+			continue;
+		r = core_call(c, 1, calls[i], params[i], NULL);
+		if (r == CORE_NOT_FOUND)
+			r = 1;
+		else if (r > 0)
+			r = error("%s: %s: unexpected answer from Komodo Core",
+				  name, calls[i]);
+	}
+	return r;
 }
 
 /* Reads the server and updates what differs. 1 when it vanished in
@@ -293,17 +392,14 @@ static int server_update(struct core *c, const char *id, const char *name,
 	if (dry_run) {
 		printf("%s: would update: %s\n%s", name, d.fields.data,
 		       d.shown.data);
-		print_request(c, "UpdateServer", d.params);
+		if (d.nconfig)
+			print_request(c, "UpdateServer", d.params);
+		if (d.key)
+			print_request(c, "UpdateServerPublicKey", d.key);
 		goto out;
 	}
-	r = core_call(c, 1, "UpdateServer", d.params, NULL);
-	if (r == CORE_NOT_FOUND)
-		r = 1;
-	else if (r > 0)
-		r = error("%s: UpdateServer: unexpected answer from Komodo "
-			  "Core",
-			  name);
-	else if (r == 0)
+	r = send_update(c, name, &d);
+	if (r == 0)
 		printf("%s: updated: %s\n", name, d.fields.data);
 out:
 	json_free(p);
@@ -321,10 +417,20 @@ static int server_create(struct core *c, const char *name,
 	int r;
 
 	json_set_str(p, "name", name);
-	json_set_str(p, "config.address", w->address.data);
+	if (w->address.len) {
+		json_set_str(p, "config.address", w->address.data);
+		buf_addf(&what, "address %s, ", w->address.data);
+	} else {
+		buf_addstr(&what, "no address (outbound), ");
+	}
 	/* Core's default is a disabled server */
 	json_set_bool(p, "config.enabled", 1);
-	buf_addf(&what, "address %s, enabled", w->address.data);
+	buf_addstr(&what, "enabled");
+	if (w->public_key.len) {
+		json_set_str(p, "public_key", w->public_key.data);
+		json_set_bool(p, "config.auto_rotate_keys", 0);
+		buf_addstr(&what, ", public key");
+	}
 	if (w->passkey[0]) {
 		json_set_str(p, "config.passkey", w->passkey);
 		buf_addstr(&what, ", passkey");
@@ -354,13 +460,82 @@ out:
 	return r;
 }
 
+enum key_news { PINNED = 1, REPINNED = 2 };
+
+/* v2: pins Core's key in st, gives t its key pair and w its public key. */
+static int v2_keys(const struct core *c, struct state *st, struct target *t,
+		   const struct reg_opts *o, struct want *w, int *news)
+{
+	const char *url = site_str(&t->s, "komodo_core_http_address");
+	const char *old = state_map_get(&st->core_keys, url);
+	struct version v;
+
+	if (c->major < 2)
+		return 0;
+	if (o->rotate_keys && site_is_set(&t->s, "komodo_private_key"))
+		warning("%s: 'komodo_private_key' is set in the site file: "
+			"--rotate-keys rotates only keys pkgtool made",
+			t->name);
+	if (version_check(&v, c->version) < 0)
+		BUG("Core version '%s' was checked", c->version);
+	if (c->public_key.len) {
+		if (!old)
+			*news |= PINNED;
+		else if (strcmp(old, c->public_key.data))
+			*news |= REPINNED;
+		state_map_put(st, &st->core_keys, url, c->public_key.data);
+	}
+	if (keypair_apply(st, &t->s, &v,
+			  o->rotate_keys ? STATE_ROTATE : STATE_CREATE) < 0)
+		return -1;
+	return keypair_public(&t->s, &w->public_key);
+}
+
+/* What a saved run means for the packages. */
+static void say_news(const struct target *t, const struct reg_opts *o,
+		     int news)
+{
+	const char *pkgs = t->host ? "this host's packages" : "the packages";
+
+	if (news & REPINNED)
+		warning("%s: Komodo Core's public key is not the one pinned "
+			"before (was Core's key rotated?); pinned the new one: "
+			"build and redeploy the packages of every host of this "
+			"Core",
+			t->name);
+	else if (news & PINNED)
+		printf("%s: pinned Komodo Core's public key; build %s again so "
+		       "Periphery accepts only this Core\n",
+		       t->name, pkgs);
+	if (o->rotate_keys && keypair_managed(&t->s))
+		printf("%s: new key pair; Core has its public key: build and "
+		       "redeploy %s%s%s (until then this Periphery cannot "
+		       "connect)\n",
+		       t->name, pkgs, t->host ? " in out/" : "",
+		       t->host ? t->host : "");
+}
+
+/* An outbound Periphery is found by the name it connects as: a server
+ * registered under another name never sees it. */
+static void check_connect_as(const struct target *t)
+{
+	const char *as = site_str(&t->s, "komodo_connect_as");
+
+	/* "$(hostname)" and the like are resolved on the host */
+	if (as[0] && !strchr(as, '$') && strcmp(as, t->name))
+		warning("%s: Periphery connects as '%s' ('komodo_connect_as'), "
+			"but the server is registered as '%s': set both to the "
+			"same name",
+			t->name, as, t->name);
+}
+
 static int register_one(struct core *c, struct target *t,
 			const struct reg_opts *o)
 {
 	struct state st;
-	struct want w = { BUF_INIT, NULL, 0 };
+	struct want w = { BUF_INIT, NULL, 0, BUF_INIT };
 	char *id = NULL;
-	int round, r = -1;
+	int round, news = 0, r = -1;
 
 	if (state_load(&st, o->path) < 0)
 		return -1;
@@ -368,6 +543,18 @@ static int register_one(struct core *c, struct target *t,
 	    0)
 		goto out;
 	want_init(&w, t);
+	if (v2_keys(c, &st, t, o, &w, &news) < 0)
+		goto out;
+	if (outbound(&t->s) && !w.public_key.len) {
+		printf("%s: skipped: outbound Periphery with a private key "
+		       "pkgtool does not know ('komodo_private_key' is a "
+		       "file:): Core learns it through the onboarding key\n",
+		       t->name);
+		r = 0;
+		goto out;
+	}
+	if (outbound(&t->s))
+		check_connect_as(t);
 	/* find -> update, or create; a create that lost a race (409) looks
 	 * again and updates; a server deleted meanwhile is created. Twice at
 	 * most. */
@@ -386,11 +573,16 @@ static int register_one(struct core *c, struct target *t,
 		r = error("%s: the server keeps appearing in and disappearing "
 			  "from Komodo Core; run register again",
 			  t->name);
-	/* only now does Core hold the passkey the state file will keep */
-	if (r == 0 && !o->dry_run)
+	/* only now does Core hold the passkey and key the state file will
+	 * keep */
+	if (r == 0 && !o->dry_run) {
 		r = state_save(&st);
+		if (r == 0)
+			say_news(t, o, news);
+	}
 out:
 	buf_release(&w.address);
+	buf_release(&w.public_key);
 	state_release(&st);
 	return r;
 }
@@ -452,6 +644,8 @@ static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
 			if (ok[k] > 0)
 				info("Komodo Core at %s: version %s", c->url,
 				     c->version);
+			if (ok[k] > 0 && c->major >= 2 && core_get_info(c) < 0)
+				ok[k] = -1;
 		}
 		if (ok[k] < 0 || c->refused) {
 			printf("%s: failed: Komodo Core could not be used (see "
@@ -460,15 +654,7 @@ static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
 			failed = 1;
 			continue;
 		}
-		if (outbound(&t->s)) {
-			if (c->major >= 2) {
-				printf("%s: skipped: outbound Periphery "
-				       "(komodo_core_address set, inbound server "
-				       "off): Core learns it through the "
-				       "onboarding key\n",
-				       t->name);
-				continue;
-			}
+		if (outbound(&t->s) && c->major < 2) {
 			error("%s: Periphery connects outbound "
 			      "('komodo_core_address' is set), but Komodo Core "
 			      "at %s is %s, which only reaches servers inbound",
@@ -495,7 +681,7 @@ static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
 static void usage_error(void)
 {
 	error("usage: pkgtool register SITE [--host NAME]... [--dry-run] "
-	      "[--rotate-passkeys] [--cacert FILE]");
+	      "[--rotate-passkeys] [--rotate-keys] [--cacert FILE]");
 }
 
 int cmd_register(int argc, char **argv)
@@ -504,6 +690,7 @@ int cmd_register(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "rotate-passkeys", no_argument, NULL, 'R' },
+		{ "rotate-keys", no_argument, NULL, 'K' },
 		{ "cacert", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -514,7 +701,7 @@ int cmd_register(int argc, char **argv)
 	size_t nwant = 0, n = 0, i, j;
 	int c, bad = 0, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "H:nRA:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:nRKA:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			want = xrealloc(want, (nwant + 1) * sizeof(*want));
@@ -525,6 +712,9 @@ int cmd_register(int argc, char **argv)
 			break;
 		case 'R':
 			o.rotate = 1;
+			break;
+		case 'K':
+			o.rotate_keys = 1;
 			break;
 		case 'A':
 			o.cacert = optarg;

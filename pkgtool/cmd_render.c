@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "keypair.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
@@ -29,7 +30,8 @@ static int render_path(const struct site *s, const struct version *v,
 	memset(&po, 0, sizeof(po));
 	po.format = &pkg_formats[0];
 	po.arch = "amd64";
-	po.binary = "/dev/null";
+	/* any regular file: the binary is only stat()ed, never shipped here */
+	po.binary = "/proc/self/exe";
 	pkg_init(&p);
 	if (plan_pkg(s, v, &po, &p) < 0)
 		goto out;
@@ -80,7 +82,8 @@ int cmd_render(int argc, char **argv)
 	if (site_load_host(&s, argv[optind], host) < 0 ||
 	    state_load(&st, argv[optind]) < 0 ||
 	    state_apply(&st, &s, STATE_READ) < 0 ||
-	    site_fixed_version(&s, ver, &v) < 0)
+	    site_fixed_version(&s, ver, &v) < 0 ||
+	    keypair_apply(&st, &s, &v, STATE_READ) < 0)
 		goto out;
 	if (!strcmp(what, "config"))
 		r = render_config(&s, &v, &b);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core_api.h"
+#include "crypto.h"
 #include "http.h"
 #include "json.h"
 #include "util.h"
@@ -29,6 +30,7 @@ void core_open(struct core *c, const char *url, const char *key,
 	c->cacert = cacert;
 	buf_init(&c->hkey);
 	buf_init(&c->hsecret);
+	buf_init(&c->public_key);
 	buf_addf(&c->hkey, "X-Api-Key: %s", key);
 	buf_addf(&c->hsecret, "X-Api-Secret: %s", secret);
 	c->headers[0] = c->hkey.data;
@@ -43,6 +45,7 @@ void core_close(struct core *c)
 	c->url = NULL;
 	buf_wipe(&c->hkey);
 	buf_wipe(&c->hsecret);
+	buf_release(&c->public_key);
 }
 
 static void http_opts_for(const struct core *c, int attempts, int auth,
@@ -307,6 +310,7 @@ static int set_version(struct core *c, const char *text, size_t len,
 			  c->url, src, t.data);
 	} else {
 		c->major = v.major;
+		c->minor = v.minor;
 		if (strlen(v.text) >= sizeof(c->version))
 			BUG("version text too long");
 		memcpy(c->version, v.text, strlen(v.text) + 1);
@@ -370,4 +374,32 @@ int core_get_version(struct core *c)
 	int ret = core_get_version_v2(c, &status);
 
 	return ret == CORE_NOT_FOUND ? core_get_version_v1(c) : ret;
+}
+
+int core_get_info(struct core *c)
+{
+	struct json *j = NULL;
+	const char *k;
+	int ret = core_call(c, 0, "GetCoreInfo", NULL, &j);
+
+	buf_reset(&c->public_key);
+	if (ret > 0)
+		ret = error("Komodo Core at %s: GetCoreInfo: unexpected answer",
+			    c->url);
+	if (ret < 0)
+		goto out;
+	k = json_str(j, "public_key");
+	if (!k || !k[0])
+		goto out;
+	/* it goes into packages: only a well-formed key, nothing else */
+	if (!crypto_x25519_public_valid(k))
+		ret = error("Komodo Core at %s: GetCoreInfo gave a 'public_key' "
+			    "that is no X25519 public key (base64 SPKI); is "
+			    "the URL that of a Komodo Core?",
+			    c->url);
+	else
+		buf_addstr(&c->public_key, k);
+out:
+	json_free(j);
+	return ret;
 }

@@ -46,7 +46,9 @@ struct core {
 	FILE *show;		/* print every request here, or NULL */
 	int refused;		/* 401 or 429 seen: stop asking */
 	unsigned major;		/* after core_get_version() */
+	unsigned minor;
 	char version[64];
+	struct buf public_key;	/* after core_get_info(): Core's own key */
 	/* private */
 	const char *cacert;
 	struct buf hkey, hsecret;
@@ -66,6 +68,10 @@ int core_get_version(struct core *c);
  * GET /version; _v1 asks GetVersion with the API key. */
 int core_get_version_v2(struct core *c, long *status);
 int core_get_version_v1(struct core *c);
+
+/* GetCoreInfo (v2): fills c->public_key with Core's public key (base64
+ * SPKI X25519, checked), or leaves it empty when Core gives none. */
+int core_get_info(struct core *c);
 
 /* One request; write picks /write over /read. Returns an enum
  * core_result, or -1 (reported). *reply (json_free() it) is set only for

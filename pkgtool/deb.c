@@ -153,22 +153,26 @@ static void add_description(struct buf *out, const char *text)
 	}
 }
 
-/* "a (>= 1), b | c": a Depends or Recommends value. */
-static void relations(struct buf *out, const struct pkg_dep *d, size_t n)
+/* "a (>= 1), b | c": the Depends (weak 0), Recommends or Suggests value. */
+static void relations(struct buf *out, const struct pkg *p, unsigned weak)
 {
+	const unsigned weak_flags = DEP_RECOMMENDS | DEP_SUGGESTS;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		unsigned cmp = d[i].flags & (DEP_LESS | DEP_GREATER | DEP_EQUAL);
+	for (i = 0; i < p->nr_requires; i++) {
+		const struct pkg_dep *d = &p->requires[i];
+		unsigned cmp = d->flags & (DEP_LESS | DEP_GREATER | DEP_EQUAL);
 		const char *op = cmp == (DEP_GREATER | DEP_EQUAL) ? ">="
 				 : cmp == (DEP_LESS | DEP_EQUAL)  ? "<="
 				 : cmp == DEP_GREATER		  ? ">>"
 				 : cmp == DEP_LESS		  ? "<<"
 								  : "=";
 
-		buf_addf(out, "%s%s", i ? ", " : "", d[i].name);
-		if (d[i].version)
-			buf_addf(out, " (%s %s)", op, d[i].version);
+		if ((d->flags & weak_flags) != weak)
+			continue;
+		buf_addf(out, "%s%s", out->len ? ", " : "", d->name);
+		if (d->version)
+			buf_addf(out, " (%s %s)", op, d->version);
 	}
 }
 
@@ -177,6 +181,7 @@ static int render_control(struct deb_writer *w)
 	const struct pkg *p = w->p;
 	struct buf *out = &w->control;
 	struct buf version = BUF_INIT, deps = BUF_INIT, recs = BUF_INIT;
+	struct buf sugs = BUF_INIT;
 	int r = -1;
 
 	buf_addstr(&version, p->version ? p->version : "");
@@ -189,10 +194,12 @@ static int render_control(struct deb_writer *w)
 	    add_field(out, "Maintainer", p->maintainer, 1))
 		goto out;
 	buf_addf(out, "Installed-Size: %" PRIu64 "\n", installed_size(p));
-	relations(&deps, p->requires, p->nr_requires);
-	relations(&recs, p->recommends, p->nr_recommends);
+	relations(&deps, p, 0);
+	relations(&recs, p, DEP_RECOMMENDS);
+	relations(&sugs, p, DEP_SUGGESTS);
 	if (add_field(out, "Depends", deps.data, 0) ||
 	    add_field(out, "Recommends", recs.data, 0) ||
+	    add_field(out, "Suggests", sugs.data, 0) ||
 	    add_field(out, "Section", p->category, 0) ||
 	    add_field(out, "Priority", "optional", 1) ||
 	    add_field(out, "Homepage", p->homepage, 0) ||
@@ -204,6 +211,7 @@ out:
 	buf_release(&version);
 	buf_release(&deps);
 	buf_release(&recs);
+	buf_release(&sugs);
 	return r;
 }
 

@@ -484,9 +484,9 @@ static int lock_dir(const char *dir)
 	return fd;
 }
 
-/* github_digest() with its messages held back: all but the last line go
- * out as they are, the last (the error) lands in why, so the caller can
- * say what it means in one line. */
+/* github_digest() with its messages held back: on failure all but the
+ * last line go out as they are and the last (the error) lands in why, so
+ * the caller can say what it means in one line. */
 static int digest_lookup(const struct site *s, const struct version *v,
 			 const char *asset, const struct fetch_opts *o,
 			 char expect[SHA256_HEX_SIZE], struct buf *why)
@@ -503,6 +503,12 @@ static int digest_lookup(const struct site *s, const struct version *v,
 	r = github_digest(s, v, asset, o->cacert, expect);
 	diag_set_stream(saved);
 	fclose(mem);
+	if (r == 0) {
+		/* nothing to reword: progress and -v lines go out as they are */
+		fputs(text, saved ? saved : stderr);
+		free(text);
+		return 0;
+	}
 	while (n && text[n - 1] == '\n')
 		text[--n] = '\0';
 	last = strrchr(text, '\n');

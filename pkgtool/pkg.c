@@ -41,9 +41,6 @@ void pkg_release(struct pkg *p)
 		free(p->requires[i].version);
 	}
 	free(p->requires);
-	for (i = 0; i < p->nr_recommends; i++)
-		free(p->recommends[i].name);
-	free(p->recommends);
 	for (i = 0; i < p->nr_files; i++) {
 		free(p->files[i].path);
 		buf_release(&p->files[i].content);
@@ -122,18 +119,6 @@ void pkg_add_require(struct pkg *p, const char *name, const char *version,
 	d->name = xstrdup(name);
 	d->version = version ? xstrdup(version) : NULL;
 	d->flags = flags;
-}
-
-void pkg_add_recommend(struct pkg *p, const char *name)
-{
-	struct pkg_dep *d;
-
-	p->recommends = xgrow(p->recommends, p->nr_recommends + 1,
-			      &p->alloc_recommends, sizeof(*p->recommends));
-	d = &p->recommends[p->nr_recommends++];
-	d->name = xstrdup(name);
-	d->version = NULL;
-	d->flags = 0;
 }
 
 static int has_path(const struct pkg *p, const char *path, size_t len)

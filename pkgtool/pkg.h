@@ -67,7 +67,9 @@ enum pkg_dep_flags {
 	DEP_PRE = 1 << 9,	/* Requires(pre) */
 	DEP_POST = 1 << 10,	/* Requires(post) */
 	DEP_PREUN = 1 << 11,	/* Requires(preun) */
-	DEP_POSTUN = 1 << 12	/* Requires(postun) */
+	DEP_POSTUN = 1 << 12,	/* Requires(postun) */
+	DEP_RECOMMENDS = 1 << 20, /* weak: Recommends, not Requires */
+	DEP_SUGGESTS = 1 << 21	/* weak: Suggests, not Requires */
 };
 
 struct pkg_dep {
@@ -87,11 +89,10 @@ struct pkg {
 	char *homepage;
 	char *license;		/* SPDX id, e.g. "GPL-3.0-or-later" */
 	char *category;		/* deb Section, rpm Group; may be NULL */
-	/* in the format's own names; rpm adds its automatic ones */
+	/* in the format's own names (rpm adds its automatic ones); weak
+	 * ones flagged DEP_RECOMMENDS or DEP_SUGGESTS */
 	struct pkg_dep *requires;
 	size_t nr_requires, alloc_requires;
-	struct pkg_dep *recommends;
-	size_t nr_recommends, alloc_recommends;
 	char *changelog_text;	/* rpm %changelog text of the one entry */
 	char *changelog_name;	/* rpm changelog author "Name <mail>" */
 	int64_t mtime;		/* SOURCE_DATE_EPOCH: clamp and build time */
@@ -115,7 +116,6 @@ struct pkg_file *pkg_add_symlink(struct pkg *p, const char *path,
 				 const char *target);
 void pkg_add_require(struct pkg *p, const char *name, const char *version,
 		     unsigned flags);
-void pkg_add_recommend(struct pkg *p, const char *name);
 
 /* pkg_add_dir() marks the directory PKG_OWNED. pkg_add_parents() adds every
  * missing parent directory (0755, not owned: deb lists it like dpkg-deb,

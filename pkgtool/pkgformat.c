@@ -34,11 +34,15 @@ static void rpm_filename(struct buf *out, const char *name,
 }
 
 /* v1 is built on bullseye (glibc 2.31), v2 on bookworm with OpenSSL 3
- * (komodo-periphery.md §11). */
+ * (komodo-periphery.md §11). Periphery runs without git (only repo and
+ * stack features use it) and most Komodo hosts run Docker CE from
+ * Docker's repository: a Debian maintainer's choice is Recommends git,
+ * Suggests docker, so the package installs offline and never pulls in a
+ * Docker. */
 static void deb_relations(struct pkg *p, int major, int user_scope)
 {
-	static const char *const always[] = { "ca-certificates", "git",
-					      "openssl", "passwd", "systemd" };
+	static const char *const always[] = { "ca-certificates", "openssl",
+					      "passwd", "systemd" };
 	size_t i;
 
 	pkg_add_require(p, "libc6", major >= 2 ? "2.36" : "2.31",
@@ -52,7 +56,8 @@ static void deb_relations(struct pkg *p, int major, int user_scope)
 		pkg_add_require(p, "libpam-systemd", NULL, 0);
 		pkg_add_require(p, "dbus", NULL, 0);
 	}
-	pkg_add_recommend(p, "docker.io | docker-ce");
+	pkg_add_require(p, "git", NULL, DEP_RECOMMENDS);
+	pkg_add_require(p, "docker.io | docker-ce", NULL, DEP_SUGGESTS);
 }
 
 /* What rpmbuild's ELF dependency generator would find in the agent (both
@@ -67,10 +72,15 @@ static void rpm_relations(struct pkg *p, int major, int user_scope)
 	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
 	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
 	pkg_add_require(p, "/usr/sbin/usermod", NULL, DEP_POST);
+	/* setpriv (work as the service user) and realpath */
+	pkg_add_require(p, "/usr/bin/setpriv", NULL, DEP_POST | DEP_PREUN);
 	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
 	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
-	pkg_add_require(p, "/usr/bin/git", NULL, 0);
 	pkg_add_require(p, "ca-certificates", NULL, 0);
+	pkg_add_require(p, "git", NULL, DEP_RECOMMENDS);
+	/* Fedora's moby-engine provides docker; Docker's own repo docker-ce */
+	pkg_add_require(p, "docker", NULL, DEP_SUGGESTS);
+	pkg_add_require(p, "docker-ce", NULL, DEP_SUGGESTS);
 	(void)user_scope;
 }
 

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "render.h"
 #include "sval.h"
+#include "sysdir.h"
 #include "tmpl.h"
 #include "util.h"
 #include "banned.h"
@@ -94,9 +95,10 @@ int plan_script(const struct site *s, const struct version *v,
 	const struct embedded *t = NULL;
 	const struct embedded *common = embedded_find("templates/common.sh");
 	struct script_ctx c = { s, sval_new(SV_MAP, NULL) };
-	struct buf body = BUF_INIT, units = BUF_INIT;
+	struct buf body = BUF_INIT, units = BUF_INIT, dirs = BUF_INIT;
 	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
 	int r = 0;
+	size_t i;
 
 	/* templates/<format>/<script name> */
 	if (slot >= f->first_script && slot <= f->last_script) {
@@ -125,6 +127,23 @@ int plan_script(const struct site *s, const struct version *v,
 	buf_addf(&units, "/usr/lib/sysusers.d/%s.conf",
 		 site_str(s, "package_name"));
 	put(c.extra, "sysusers_file", units.data);
+	buf_reset(&units);
+	buf_addf(&units, "/var/lib/%s", site_str(s, "package_name"));
+	put(c.extra, "state_dir", units.data);
+	/* the directory the package ships the config in (komodo_config_dir
+	 * does not follow a komodo_config_path set on its own) */
+	buf_reset(&units);
+	buf_addstr(&units, site_str(s, "komodo_config_path"));
+	buf_truncate(&units, (size_t)(strrchr(units.data, '/') - units.data));
+	put(c.extra, "config_dir", units.len ? units.data : "/");
+	/* ":bin:boot:...:var/tmp:" - matched with `case`, never split into
+	 * words (no entry holds a ':'); "/" is implied and leading slashes
+	 * are left out, or lintian and rpmlint take "/tmp" for a temp file */
+	buf_addch(&dirs, ':');
+	for (i = 0; sysdir_list[i]; i++)
+		if (strcmp(sysdir_list[i], "/"))
+			buf_addf(&dirs, "%s:", sysdir_list[i] + 1);
+	put(c.extra, "system_dirs", dirs.data);
 	/* the shared fragment is expanded with the same values */
 	if (tmpl_expand(common->name, common->data, common->len, script_lookup,
 			&c, &body) < 0) {
@@ -136,6 +155,7 @@ int plan_script(const struct site *s, const struct version *v,
 out:
 	buf_release(&body);
 	buf_release(&units);
+	buf_release(&dirs);
 	sval_free(c.extra);
 	return r;
 }
@@ -293,6 +313,45 @@ static void add_lintian_overrides(const struct site *s, struct pkg *p)
 	buf_release(&t);
 }
 
+/* Owns, once each, every directory below /etc that the config, the env
+ * file and the keys live in: rpm -e leaves unowned ones behind (the upper
+ * ones of /etc/a/b/c.toml). */
+static void add_etc_dirs(const struct site *s, int keys, struct pkg *p)
+{
+	struct buf dir = BUF_INIT, seen = BUF_INIT;
+	const char *want[3];
+	size_t i, j, n = 0;
+
+	buf_addstr(&dir, site_str(s, "komodo_config_path"));
+	buf_truncate(&dir, (size_t)(strrchr(dir.data, '/') - dir.data));
+	want[n++] = dir.data;
+	if (site_get(s, "komodo_extra_env")->n || keys)
+		want[n++] = "/etc/komodo";
+	if (keys)
+		want[n++] = KEYS_DIR;
+	buf_addch(&seen, '\n');
+	for (i = 0; i < n; i++) {
+		struct buf d = BUF_INIT, key = BUF_INIT;
+
+		for (j = strlen("/etc"); want[i][j]; j++) {
+			if (want[i][j + 1] && want[i][j + 1] != '/')
+				continue;
+			buf_reset(&d);
+			buf_add(&d, want[i], j + 1);
+			buf_reset(&key);
+			buf_addf(&key, "\n%s\n", d.data);
+			if (strstr(seen.data, key.data))
+				continue;
+			buf_addf(&seen, "%s\n", d.data);
+			pkg_add_dir(p, d.data, 0755);
+		}
+		buf_release(&d);
+		buf_release(&key);
+	}
+	buf_release(&dir);
+	buf_release(&seen);
+}
+
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p)
 {
@@ -334,13 +393,6 @@ int plan_pkg(const struct site *s, const struct version *v,
 	pkg_add_file(p, site_str(s, "komodo_config_path"), 0640, b.data,
 		     b.len)->flags |= PKG_CONFIG;
 	buf_reset(&b);
-	buf_addstr(&path, site_str(s, "komodo_config_path"));
-	*strrchr(path.data, '/') = '\0';
-	if (strcmp(path.data, "/etc"))
-		pkg_add_dir(p, path.data, 0755);
-	if (strcmp(path.data, "/etc/komodo") &&
-	    (site_get(s, "komodo_extra_env")->n))
-		pkg_add_dir(p, "/etc/komodo", 0755);
 
 	if (render_env(s, &b) < 0)
 		goto out;
@@ -351,11 +403,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 
 	if (render_keyfiles(s, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
 		goto out;
-	if (nkeys) {
-		if (strcmp(path.data, "/etc/komodo"))
-			pkg_add_dir(p, "/etc/komodo", 0755);
-		pkg_add_dir(p, KEYS_DIR, 0755);
-	}
+	add_etc_dirs(s, nkeys > 0, p);
 	for (i = 0; i < nkeys; i++)
 		pkg_add_file(p, keys[i].path, keys[i].secret ? 0640 : 0644,
 			     keys[i].pem.data, keys[i].pem.len)
@@ -367,6 +415,14 @@ int plan_pkg(const struct site *s, const struct version *v,
 			    : USER_UNIT_DIR "/" UNIT_NAME,
 		     0644, b.data, b.len);
 	buf_reset(&b);
+	render_unit_dropin(s, &b);
+	if (b.len) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/" UNIT_NAME ".d/" UNIT_DROPIN,
+			 sys ? SYSTEM_UNIT_DIR : USER_UNIT_DIR);
+		pkg_add_file(p, path.data, 0644, b.data, b.len);
+		buf_reset(&b);
+	}
 
 	render_sysusers(s, &b);
 	buf_reset(&path);

@@ -15,6 +15,7 @@
 #include "sval.h"
 #include "site_types.h"
 #include "tmpl.h"
+#include "unit.h"
 #include "util.h"
 #include "banned.h"
 
@@ -242,7 +243,9 @@ static int builtin_config(const struct site *s, const struct version *v,
 	if (check_timelengths(s, v) < 0)
 		return -1;
 	buf_addstr(out, BANNER);
-	buf_addf(out, "# Komodo Periphery %s\n\n", v->text);
+	/* no version here: a conffile that changes with every release
+	 * stops each upgrade of an edited config at dpkg's prompt */
+	buf_addstr(out, "# Komodo Periphery agent\n\n");
 	if (at_least(&c, "1.17.2"))
 		kv_var(&c, "root_directory", "komodo_root_directory");
 	kv_var(&c, "repo_dir", "komodo_repo_dir");
@@ -332,20 +335,41 @@ struct lookup_ctx {
 	const struct site *s;
 	const struct version *v;
 	struct sval *extra; /* map of render-time names */
+	int allow_secrets;
+	char refused[64]; /* a secret the template asked for */
 };
+
+static int any_secret(const struct sval *v)
+{
+	size_t i;
+
+	if (v->type == SV_SCALAR)
+		return v->secret && v->str[0];
+	for (i = 0; i < v->n; i++)
+		if (any_secret(v->items[i]))
+			return 1;
+	return 0;
+}
 
 static const struct sval *lookup(void *ctx, const char *name)
 {
 	struct lookup_ctx *l = ctx;
 	const struct sval *e = sval_map_get(l->extra, name);
 
-	return e ? e : site_lookup(l->s, name);
+	if (!e)
+		e = site_lookup(l->s, name);
+	if (e && !l->allow_secrets && any_secret(e)) {
+		snprintf(l->refused, sizeof(l->refused), "%s", name);
+		return NULL;
+	}
+	return e;
 }
 
-static int from_template(const struct site *s, const struct version *v,
-			 const char *var, struct buf *out)
+int render_template(const struct site *s, const struct version *v,
+		    const char *var, int allow_secrets, struct buf *out)
 {
-	struct lookup_ctx l = { s, v, sval_new(SV_MAP, NULL) };
+	struct lookup_ctx l = { s, v, sval_new(SV_MAP, NULL), allow_secrets,
+				"" };
 	struct buf src = BUF_INIT;
 	const char *path = site_str(s, var);
 	struct sval *pk = merged_passkeys(s);
@@ -360,125 +384,70 @@ static int from_template(const struct site *s, const struct version *v,
 		r = error_at(site_loc(s, var), "cannot read '%s'", path);
 	else
 		r = tmpl_expand(path, src.data, src.len, lookup, &l, out);
+	if (r < 0 && l.refused[0])
+		note_at(site_loc(s, var),
+			"'%s' holds a secret and this file is world-readable "
+			"(mode 0644; ExecStart= is visible in ps): secrets "
+			"reach the agent through the config (0640) or "
+			"komodo_extra_env, which the unit reads from its 0640 "
+			"EnvironmentFile=",
+			l.refused);
 	buf_release(&src);
 	sval_free(l.extra);
 	return r;
 }
 
+/* The config's digest sits in world-readable package databases (dpkg's
+ * conffile md5sums, rpm's file digests): a short passkey can be guessed
+ * offline from it. Said once per location, though every package renders. */
+static void warn_weak_passkeys(const struct site *s)
+{
+	/* copies: the site (and its file name) is gone by the next host */
+	static struct {
+		char file[256];
+		unsigned line, col;
+	} seen[32];
+	static size_t nseen;
+	struct sval *pk = merged_passkeys(s);
+	size_t i, j;
+
+	for (i = 0; i < pk->n; i++) {
+		const struct sval *k = pk->items[i];
+		const char *file = k->loc.file ? k->loc.file : "";
+		int dup = 0;
+
+		if (strlen(k->str) >= 16)
+			continue;
+		for (j = 0; j < nseen && !dup; j++)
+			dup = seen[j].line == k->loc.line &&
+			      seen[j].col == k->loc.col &&
+			      !strcmp(seen[j].file, file);
+		if (dup)
+			continue;
+		if (nseen < ARRAY_SIZE(seen)) {
+			snprintf(seen[nseen].file, sizeof(seen[nseen].file),
+				 "%s", file);
+			seen[nseen].line = k->loc.line;
+			seen[nseen++].col = k->loc.col;
+		}
+		warning_at(&k->loc, "a passkey of %zu characters is weak: the "
+				    "package databases on the host show the "
+				    "config's digest to every user, so it can "
+				    "be guessed offline; use 16 or more (e.g. "
+				    "generate_server_passkey: true)",
+			   strlen(k->str));
+	}
+	sval_free(pk);
+}
+
 int render_config(const struct site *s, const struct version *v,
 		  struct buf *out)
 {
+	warn_weak_passkeys(s);
 	if (site_str(s, "komodo_config_file_template")[0])
-		return from_template(s, v, "komodo_config_file_template", out);
+		return render_template(s, v, "komodo_config_file_template",
+				       1, out);
 	return builtin_config(s, v, out);
-}
-
-/* ---- systemd ----------------------------------------------------------------- */
-
-/* One unit-file word: '%' doubled (specifiers), quoted when it has blanks.
- * Paths were validated to have no quotes, backslashes or controls. */
-static void unit_word(struct buf *out, const char *w)
-{
-	int q = strpbrk(w, " \t") != NULL;
-	const char *p;
-
-	if (q)
-		buf_addch(out, '"');
-	for (p = w; *p; p++) {
-		if (*p == '%')
-			buf_addstr(out, "%%");
-		else if (*p == '$')
-			buf_addstr(out, "$$");
-		else
-			buf_addch(out, *p);
-	}
-	if (q)
-		buf_addch(out, '"');
-}
-
-static void unit_env(struct buf *out, const char *name, const char *val)
-{
-	struct buf w = BUF_INIT;
-
-	buf_addf(&w, "%s=%s", name, val);
-	buf_addstr(out, "Environment=");
-	unit_word(out, w.data);
-	buf_addch(out, '\n');
-	buf_release(&w);
-}
-
-static int builtin_unit(const struct site *s, const struct version *v,
-			struct buf *out)
-{
-	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
-	const char *home = site_str(s, "komodo_home");
-
-	buf_addstr(out, "# Generated by pkgtool; override with 'systemctl ");
-	buf_addstr(out, sys ? "" : "--user ");
-	buf_addstr(out, "edit periphery'.\n");
-	buf_addstr(out, "[Unit]\n"
-			"Description=Komodo Periphery agent\n"
-			"Documentation=https://komo.do/docs\n");
-	if (sys)
-		buf_addstr(out, "After=network-online.target docker.service\n"
-				"Wants=network-online.target\n");
-	else
-		buf_addf(out, "ConditionUser=%s\n", site_str(s, "komodo_user"));
-	/* the role's values (its PR #45): at boot a bind IP that is not up
-	 * yet crash-loops the agent; give it 15 minutes of retries */
-	buf_addstr(out, "StartLimitIntervalSec=15min\n"
-			"StartLimitBurst=180\n"
-			"\n[Service]\nType=simple\n");
-	if (sys)
-		buf_addf(out, "User=%s\nGroup=%s\n", site_str(s, "komodo_user"),
-			 site_str(s, "komodo_group"));
-	buf_addstr(out, "WorkingDirectory=");
-	unit_word(out, home);
-	buf_addch(out, '\n');
-	unit_env(out, "HOME", home);
-	unit_env(out, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			      "/usr/bin:/sbin:/bin");
-	/* secrets stay out of the world-readable unit (the role's pitfall) */
-	buf_addstr(out, "EnvironmentFile=-" ENV_FILE "\n");
-	buf_addstr(out, "ExecStart=" PERIPHERY_BIN " --config-path ");
-	unit_word(out, site_str(s, "komodo_config_path"));
-	buf_addstr(out, "\nRestart=on-failure\nRestartSec=5s\n"
-			"TimeoutStopSec=30s\nUMask=0027\n"
-			"NoNewPrivileges=yes\n");
-	if (sys)
-		/* measured with systemd-analyze security; Periphery only
-		 * writes its home, runs docker/git/openssl and reads /proc */
-		buf_addstr(out, "PrivateTmp=yes\n"
-				"ProtectSystem=full\n"
-				"ProtectKernelTunables=yes\n"
-				"ProtectKernelModules=yes\n"
-				"ProtectKernelLogs=yes\n"
-				"ProtectControlGroups=yes\n"
-				"ProtectClock=yes\n"
-				"ProtectHostname=yes\n"
-				"RestrictSUIDSGID=yes\n"
-				"RestrictRealtime=yes\n"
-				"RestrictNamespaces=yes\n"
-				"LockPersonality=yes\n"
-				"RestrictAddressFamilies=AF_UNIX AF_INET "
-				"AF_INET6 AF_NETLINK\n"
-				"SystemCallArchitectures=native\n");
-	else
-		buf_addstr(out, "LockPersonality=yes\n"
-				"RestrictRealtime=yes\n"
-				"RestrictSUIDSGID=yes\n"
-				"SystemCallArchitectures=native\n");
-	buf_addf(out, "\n[Install]\nWantedBy=%s\n",
-		 sys ? "multi-user.target" : "default.target");
-	return 0;
-}
-
-int render_unit(const struct site *s, const struct version *v,
-		struct buf *out)
-{
-	if (site_str(s, "komodo_service_file_template")[0])
-		return from_template(s, v, "komodo_service_file_template", out);
-	return builtin_unit(s, v, out);
 }
 
 /* systemd's EnvironmentFile syntax: double quotes keep everything, with
@@ -519,7 +488,10 @@ int render_sysusers(const struct site *s, struct buf *out)
 	buf_addf(out, "g %s %s\n", group, gid[0] ? gid : "-");
 	buf_addf(out, "u %s %s:%s \"Komodo Periphery\" ", user,
 		 uid[0] ? uid : "-", group);
-	unit_word(out, site_str(s, "komodo_home"));
+	/* sysusers.d splits words like a unit and expands specifiers */
+	if (unit_word(out, site_str(s, "komodo_home"), UNIT_WORD_PLAIN) < 0)
+		return error_at(site_loc(s, "komodo_home"),
+				"'komodo_home' has a control character");
 	buf_addstr(out, " /usr/sbin/nologin\n");
 	return 0;
 }

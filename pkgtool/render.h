@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "site.h"
+#include "unit.h"
 #include "version.h"
 
 /* Where the packaged files live (DESIGN §3). */
@@ -23,8 +24,11 @@
 
 int render_config(const struct site *s, const struct version *v,
 		  struct buf *out);
-int render_unit(const struct site *s, const struct version *v,
-		struct buf *out);
+/* Expands the site's own template named by the site variable var. Without
+ * allow_secrets (files that are not secret-mode) a secret value is refused
+ * as if unknown, with a note that says why. */
+int render_template(const struct site *s, const struct version *v,
+		    const char *var, int allow_secrets, struct buf *out);
 /* systemd EnvironmentFile for komodo_extra_env; empty when there is none. */
 int render_env(const struct site *s, struct buf *out);
 int render_sysusers(const struct site *s, struct buf *out);

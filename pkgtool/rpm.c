@@ -366,7 +366,7 @@ static uint32_t dep_sense(const struct pkg_dep *d)
 		if (d->flags & map[i].dep)
 			sense |= map[i].sense;
 	}
-	if (d->flags & ~known)
+	if (d->flags & ~(known | DEP_RECOMMENDS | DEP_SUGGESTS))
 		BUG("unknown flags %#x on requirement '%s'", d->flags, d->name);
 	return sense;
 }
@@ -402,7 +402,7 @@ static int has_config(const struct rpm_writer *w)
 static void put_deps(struct rpm_writer *w)
 {
 	const struct pkg *p = w->p;
-	struct rpm_deps prov = { 0 }, req = { 0 };
+	struct rpm_deps prov = { 0 }, req = { 0 }, rec = { 0 }, sug = { 0 };
 	const uint32_t lib = RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL;
 	struct buf name = BUF_INIT;
 	size_t i;
@@ -432,9 +432,14 @@ static void put_deps(struct rpm_writer *w)
 		if (p->scripts[scriptlets[i].slot].len)
 			deps_add(&req, "/bin/sh", NULL,
 				 RPMSENSE_INTERP | scriptlets[i].sense);
-	for (i = 0; i < p->nr_requires; i++)
-		deps_add(&req, p->requires[i].name, p->requires[i].version,
-			 dep_sense(&p->requires[i]));
+	for (i = 0; i < p->nr_requires; i++) {
+		const struct pkg_dep *d = &p->requires[i];
+		struct rpm_deps *to = d->flags & DEP_RECOMMENDS ? &rec
+				      : d->flags & DEP_SUGGESTS	  ? &sug
+								  : &req;
+
+		deps_add(to, d->name, d->version, dep_sense(d));
+	}
 	/* rpmbuild's finalizeDeps(): older rpm misreads these versions */
 	if (deps_have(&prov, '~') || deps_have(&req, '~'))
 		deps_add(&req, "rpmlib(TildeInVersions)", "4.10.0-1", lib);
@@ -445,8 +450,15 @@ static void put_deps(struct rpm_writer *w)
 		 RPMTAG_PROVIDEFLAGS);
 	deps_put(w->h, &req, RPMTAG_REQUIRENAME, RPMTAG_REQUIREVERSION,
 		 RPMTAG_REQUIREFLAGS);
+	/* weak dependencies (rpm >= 4.12): installers may skip them */
+	deps_put(w->h, &rec, RPMTAG_RECOMMENDNAME, RPMTAG_RECOMMENDVERSION,
+		 RPMTAG_RECOMMENDFLAGS);
+	deps_put(w->h, &sug, RPMTAG_SUGGESTNAME, RPMTAG_SUGGESTVERSION,
+			 RPMTAG_SUGGESTFLAGS);
 	deps_release(&prov);
 	deps_release(&req);
+	deps_release(&rec);
+	deps_release(&sug);
 }
 
 static void put_scripts(struct rpm_writer *w)

@@ -17,7 +17,6 @@
 #include "site.h"
 #include "site_types.h"
 #include "sval.h"
-#include "vault.h"
 #include "banned.h"
 
 /* Role variables that were renamed; a site using the old name gets the new
@@ -40,6 +39,17 @@ static const char *const renamed[][2] = {
 	{ "komodo_download_sources", "komodo_download_base_url" },
 };
 
+/* Bounds on hostile input: a site file (or a stream that never ends), the
+ * values a document may produce (a YAML alias
+ * is a copy each time it is used: 475 bytes of aliases made 3.9 GB), the
+ * nesting, one value built from "{{ name }}" references, the hosts of a
+ * fleet and the items of one list. Each is far above any real site. */
+#define SITE_MAX_BYTES (4u << 20)
+#define VALUES_MAX 100000
+#define DEPTH_MAX 64
+#define EXPAND_MAX (64u << 10)
+#define UNKNOWN_KEYS_MAX 20
+
 static struct loc mark_loc(const char *file, yaml_mark_t m)
 {
 	struct loc l = { file, (unsigned)m.line + 1, (unsigned)m.column + 1 };
@@ -54,140 +64,133 @@ struct conv {
 	const char *file;
 	const struct site *site;	/* NULL while reading defaults */
 	int depth;
+	size_t values;			/* made so far, aliases included */
+	int over;			/* a limit was reported */
+	struct loc key;			/* innermost mapping key, for errors */
 };
 
 static struct sval *conv_node(struct conv *c, yaml_node_t *node);
 
-static int read_file_value(struct conv *c, const char *arg,
-			   const struct loc *loc, struct buf *out)
-{
-	struct buf path = BUF_INIT;
-	int r = 0;
+/* Open addressing over the keys of one mapping, so a mapping of many keys
+ * costs linear time to check for duplicates. */
+struct keyset {
+	size_t *slot; /* index into keys + 1; 0 = empty */
+	size_t mask;
+};
 
-	if (arg[0] != '/' && c->site && c->site->dir)
-		buf_addf(&path, "%s/", c->site->dir);
-	buf_addstr(&path, arg);
-	if (buf_read_file(out, path.data) < 0)
-		r = error_at(loc, "!file '%s': %s", arg, strerror(errno));
-	/* a trailing newline is an artefact of editors, not of the secret */
-	while (out->len && (out->data[out->len - 1] == '\n' ||
-			    out->data[out->len - 1] == '\r'))
-		buf_truncate(out, out->len - 1);
-	buf_release(&path);
-	return r;
+static void keyset_init(struct keyset *ks, size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	ks->slot = xcalloc(size, sizeof(*ks->slot));
+	ks->mask = size - 1;
 }
 
-/* ---- Ansible Vault ------------------------------------------------------ */
-
-static const char *vault_file;
-static struct buf vault_pw = BUF_INIT;
-static int vault_pw_read;
-
-void site_set_vault_password_file(const char *path)
+/* 1 if key is already among keys (as far as added), else adds index i. */
+static int keyset_add(struct keyset *ks, char *const *keys, size_t i)
 {
-	vault_file = path;
-}
+	const unsigned char *p = (const unsigned char *)keys[i];
+	size_t h = 14695981039346656037ULL & (size_t)-1;
 
-static void vault_forget(void)
-{
-	buf_wipe(&vault_pw);
-}
-
-/* Read once: the file may be a pipe (--vault-password-file <(pass x)). */
-static int vault_password(const struct loc *loc)
-{
-	const char *path = vault_file ? vault_file
-				      : getenv("ANSIBLE_VAULT_PASSWORD_FILE");
-	size_t b = 0;
-
-	if (vault_pw_read)
-		return vault_pw.len ? 0 : -1;
-	vault_pw_read = 1;
-	atexit(vault_forget);
-	if (!path || !path[0])
-		return error_at(loc, "!vault value, but no vault password: "
-				     "pass --vault-password-file FILE (or set "
-				     "ANSIBLE_VAULT_PASSWORD_FILE)");
-	if (buf_read_file(&vault_pw, path) < 0)
-		return error("cannot read vault password file '%s': %s", path,
-			     strerror(errno));
-	/* ansible strips the password file's surrounding whitespace */
-	while (vault_pw.len && isspace((unsigned char)
-					       vault_pw.data[vault_pw.len - 1]))
-		buf_truncate(&vault_pw, vault_pw.len - 1);
-	while (b < vault_pw.len && isspace((unsigned char)vault_pw.data[b]))
-		b++;
-	if (b) {
-		memmove(vault_pw.data, vault_pw.data + b, vault_pw.len - b);
-		buf_truncate(&vault_pw, vault_pw.len - b);
-	}
-	if (!vault_pw.len)
-		return error("vault password file '%s' is empty", path);
+	for (; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	for (h &= ks->mask; ks->slot[h]; h = (h + 1) & ks->mask)
+		if (!strcmp(keys[ks->slot[h] - 1], keys[i]))
+			return 1;
+	ks->slot[h] = i + 1;
 	return 0;
 }
 
-static int vault_value(const char *text, const struct loc *loc,
-		       struct buf *out)
+/* The text of a scalar node, or NULL after reporting a NUL inside it:
+ * C strings would silently cut "a\0;id" to "a". */
+static const char *scalar_text(yaml_node_t *node, const struct loc *loc)
 {
-	int r;
+	const char *text = (const char *)node->data.scalar.value;
 
-	if (vault_password(loc) < 0)
-		return -1;
-	diag_set_loc(loc);
-	r = vault_decrypt(text, strlen(text), vault_pw.data, vault_pw.len,
-			  "!vault", out);
-	diag_set_loc(NULL);
-	if (r == 0 && memchr(out->data, '\0', out->len))
-		r = error_at(loc, "!vault: the decrypted value contains a NUL "
-				  "byte");
-	return r;
-}
-
-/* Site files may take any scalar from the environment, a file or a vault. */
-static struct sval *conv_source_tag(struct conv *c, const char *tag,
-				    const char *text, const struct loc *loc)
-{
-	struct buf b = BUF_INIT;
-	struct sval *v;
-
-	if (!strcmp(tag, "!env")) {
-		const char *e = getenv(text);
-
-		if (!e) {
-			error_at(loc,
-				 "!env: environment variable '%s' is not set",
-				 text);
-			return NULL;
-		}
-		buf_addstr(&b, e);
-	} else if (!strcmp(tag, "!file")) {
-		if (read_file_value(c, text, loc, &b) < 0) {
-			buf_release(&b);
-			return NULL;
-		}
-	} else if (!strcmp(tag, "!vault")) {
-		if (vault_value(text, loc, &b) < 0) {
-			buf_wipe(&b);
-			return NULL;
-		}
-	} else {
-		error_at(loc, "unknown tag '%s' (supported: !env, !file, "
-			      "!vault)",
-			 tag);
+	if (strlen(text) != node->data.scalar.length) {
+		error_at(loc, "a NUL byte ('\\0') inside a value or key; "
+			      "remove it");
 		return NULL;
 	}
-	v = sval_scalar(b.data, loc);
-	v->quoted = 1;
-	v->secret = 1;
-	if (b.alloc)
-		explicit_bzero(b.data, b.len);
-	buf_release(&b);
-	return v;
+	return text;
 }
 
-static int key_seen(const struct sval *m, const char *key)
+/* Aliases let a few bytes stand for a huge tree, and nesting costs
+ * recursion: both are counted while the tree is built. */
+static int conv_limits(struct conv *c, const struct loc *loc)
 {
-	return sval_map_get(m, key) != NULL;
+	if (c->over)
+		return -1;
+	if (++c->values > VALUES_MAX) {
+		c->over = 1;
+		/* an alias has no position of its own: name the key */
+		return error_at(c->key.file ? &c->key : loc,
+				"more than %d values (a YAML alias counts "
+				"again each time it is used); write the "
+				"values out or use fewer aliases",
+				VALUES_MAX);
+	}
+	if (c->depth > DEPTH_MAX) {
+		c->over = 1;
+		return error_at(loc, "values nest deeper than %d levels",
+				DEPTH_MAX);
+	}
+	return 0;
+}
+
+static struct sval *conv_map(struct conv *c, yaml_node_t *node,
+			     const struct loc *loc)
+{
+	size_t npairs = (size_t)(node->data.mapping.pairs.top -
+				 node->data.mapping.pairs.start);
+	struct sval *v = sval_new(SV_MAP, loc);
+	struct keyset ks;
+	yaml_node_pair_t *p;
+	int bad = 0;
+
+	keyset_init(&ks, npairs);
+	for (p = node->data.mapping.pairs.start;
+	     p < node->data.mapping.pairs.top && !c->over; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		struct loc kl = mark_loc(c->file, k->start_mark);
+		struct sval *val;
+		const char *key;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			bad = error_at(&kl, "mapping keys must be plain "
+					    "strings");
+			continue;
+		}
+		if (!(key = scalar_text(k, &kl))) {
+			bad = -1;
+			continue;
+		}
+		if (!strcmp(key, "<<")) {
+			bad = error_at(&kl, "YAML merge keys ('<<') are not "
+					    "supported; write the keys out");
+			continue;
+		}
+		c->key = kl;
+		val = conv_node(c, yaml_document_get_node(c->doc, p->value));
+		if (!val) {
+			bad = -1;
+			continue;
+		}
+		sval_map_put(v, key, &kl, val);
+		if (keyset_add(&ks, v->keys, v->n - 1)) {
+			bad = error_at(&kl, "duplicate key '%s'", key);
+			sval_free(v->items[--v->n]);
+			free(v->keys[v->n]);
+		}
+	}
+	free(ks.slot);
+	if (bad || c->over) {
+		sval_free(v);
+		v = NULL;
+	}
+	return v;
 }
 
 static struct sval *conv_node(struct conv *c, yaml_node_t *node)
@@ -196,17 +199,18 @@ static struct sval *conv_node(struct conv *c, yaml_node_t *node)
 	const char *tag = (const char *)node->tag;
 	struct sval *v = NULL;
 
-	if (++c->depth > 64) {
-		error_at(&loc, "nesting too deep");
+	c->depth++;
+	if (conv_limits(c, &loc) < 0)
 		goto out;
-	}
 	switch (node->type) {
 	case YAML_SCALAR_NODE: {
-		const char *text = (const char *)node->data.scalar.value;
+		const char *text = scalar_text(node, &loc);
 		int plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 
+		if (!text)
+			break;
 		if (c->site && tag && tag[0] == '!' && tag[1] != '!') {
-			v = conv_source_tag(c, tag, text, &loc);
+			v = site_source_tag(c->site->dir, tag, text, &loc);
 			break;
 		}
 		if (plain && (!strcmp(text, "~") || !strcmp(text, "null") ||
@@ -237,48 +241,9 @@ static struct sval *conv_node(struct conv *c, yaml_node_t *node)
 		}
 		break;
 	}
-	case YAML_MAPPING_NODE: {
-		yaml_node_pair_t *p;
-		int bad = 0;
-
-		v = sval_new(SV_MAP, &loc);
-		for (p = node->data.mapping.pairs.start;
-		     p < node->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-			struct loc kl = mark_loc(c->file, k->start_mark);
-			struct sval *val;
-			const char *key;
-
-			if (k->type != YAML_SCALAR_NODE) {
-				bad = error_at(&kl, "mapping keys must be "
-						    "plain strings");
-				continue;
-			}
-			key = (const char *)k->data.scalar.value;
-			if (!strcmp(key, "<<")) {
-				bad = error_at(&kl, "YAML merge keys ('<<') "
-						    "are not supported; write "
-						    "the keys out");
-				continue;
-			}
-			if (key_seen(v, key)) {
-				bad = error_at(&kl, "duplicate key '%s'", key);
-				continue;
-			}
-			val = conv_node(c, yaml_document_get_node(c->doc,
-								  p->value));
-			if (!val) {
-				bad = -1;
-				continue;
-			}
-			sval_map_put(v, key, &kl, val);
-		}
-		if (bad) {
-			sval_free(v);
-			v = NULL;
-		}
+	case YAML_MAPPING_NODE:
+		v = conv_map(c, node, &loc);
 		break;
-	}
 	case YAML_NO_NODE:
 		v = sval_new(SV_NULL, &loc);
 		break;
@@ -288,6 +253,52 @@ out:
 	return v;
 }
 
+/* libyaml's loader has no limits of its own: deep nesting costs it time
+ * quadratic in the depth (200000 '[' took 67 s) and every event costs
+ * memory, so one pass over the events checks both before a document is
+ * built. A syntax error is left to the loader, which reports it. */
+static int prescan_yaml(const char *file, const char *data, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t events = 0;
+	int depth = 0, r = 0, end = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		die("out of memory (yaml)");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
+				     len);
+	while (!r && !end && yaml_parser_parse(&parser, &ev)) {
+		struct loc l = mark_loc(file, ev.start_mark);
+
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > DEPTH_MAX)
+				r = error_at(&l, "values nest deeper than %d "
+						 "levels",
+					     DEPTH_MAX);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			end = 1;
+			break;
+		default:
+			break;
+		}
+		if (!r && ++events > 2 * (size_t)VALUES_MAX)
+			r = error_at(&l, "more than %d values; a site file "
+					 "is not that big",
+				     VALUES_MAX);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
 /* Parses one YAML document. *root is NULL for an empty file. */
 static int parse_yaml(const char *file, const char *data, size_t len,
 		      const struct site *site, struct sval **root,
@@ -295,11 +306,13 @@ static int parse_yaml(const char *file, const char *data, size_t len,
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
-	struct conv c = { &doc, file, site, 0 };
+	struct conv c = { &doc, file, site, 0, 0, 0, { NULL, 0, 0 } };
 	yaml_node_t *top;
 	int r = -1;
 
 	*root = NULL;
+	if (prescan_yaml(file, data, len) < 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		die("out of memory (yaml)");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
@@ -500,6 +513,13 @@ static int expand_scalar(struct site *s, struct sval *sv, int depth)
 		} else {
 			buf_addstr(&out, ref->val->str);
 		}
+		/* references of references double at each step */
+		if (out.len > EXPAND_MAX) {
+			r = error_at(&sv->loc, "'{{ %s }}' makes the value "
+					       "longer than %u KiB",
+				     ref->name, EXPAND_MAX >> 10);
+			break;
+		}
 		p = close + 2;
 	}
 	if (!r) {
@@ -603,192 +623,6 @@ trim:
 
 /* ---- load ---------------------------------------------------------------- */
 
-/* ---- Ansible inventories ----------------------------------------------- */
-
-/* Sets key in map m to a copy of v, replacing an earlier value: a host's
- * own value wins over its groups', an inner group's over an outer one's. */
-static void map_set(struct sval *m, const char *key, const struct loc *kloc,
-		    const struct sval *v)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->keys[i], key)) {
-			sval_free(m->items[i]);
-			m->items[i] = sval_copy(v);
-			m->key_locs[i] = *kloc;
-			return;
-		}
-	sval_map_put(m, key, kloc, sval_copy(v));
-}
-
-static void map_merge(struct sval *dst, const struct sval *src)
-{
-	size_t i;
-
-	for (i = 0; src && src->type == SV_MAP && i < src->n; i++)
-		map_set(dst, src->keys[i], &src->key_locs[i], src->items[i]);
-}
-
-/* Walks one group: its vars apply to its hosts and, through the children,
- * to theirs. chain holds the vars of the enclosing groups (not 'all',
- * whose vars are the site's). */
-static int inventory_group(const struct sval *g, const char *name,
-			   const struct sval **chain, size_t depth,
-			   struct sval *hosts)
-{
-	static const char *const fields[] = { "hosts", "vars", "children" };
-	const struct sval *h, *c, *v;
-	size_t i, j;
-	int r = 0;
-
-	if (g->type == SV_NULL)
-		return 0;
-	if (g->type != SV_MAP)
-		return error_at(&g->loc, "inventory group '%s' must be a "
-					 "mapping of hosts, vars and children",
-				name);
-	if (depth >= 16)
-		return error_at(&g->loc, "inventory groups nest too deep");
-	for (i = 0; i < g->n; i++) {
-		for (j = 0; j < ARRAY_SIZE(fields); j++)
-			if (!strcmp(g->keys[i], fields[j]))
-				break;
-		if (j == ARRAY_SIZE(fields))
-			r = error_at(&g->key_locs[i],
-				     "inventory group '%s': unknown entry '%s' "
-				     "(hosts, vars or children)",
-				     name, g->keys[i]);
-	}
-	v = sval_map_get(g, "vars");
-	if (v && v->type != SV_MAP && v->type != SV_NULL)
-		return error_at(&v->loc, "'vars' of group '%s' must be a "
-					 "mapping",
-				name);
-	chain[depth] = strcmp(name, "all") ? v : NULL;
-	h = sval_map_get(g, "hosts");
-	for (i = 0; h && h->type == SV_MAP && i < h->n; i++) {
-		struct sval *e = NULL;
-
-		for (j = 0; j < hosts->n; j++)
-			if (!strcmp(hosts->keys[j], h->keys[i]))
-				e = hosts->items[j];
-		if (!e) {
-			sval_map_put(hosts, h->keys[i], &h->key_locs[i],
-				     sval_new(SV_MAP, &h->key_locs[i]));
-			e = hosts->items[hosts->n - 1];
-		}
-		for (j = 0; j <= depth; j++)
-			map_merge(e, chain[j]);
-		if (h->items[i]->type != SV_MAP &&
-		    h->items[i]->type != SV_NULL)
-			r = error_at(&h->items[i]->loc, "host '%s' must be a "
-							"mapping of variables",
-				     h->keys[i]);
-		map_merge(e, h->items[i]);
-	}
-	c = sval_map_get(g, "children");
-	for (i = 0; c && c->type == SV_MAP && i < c->n; i++)
-		if (inventory_group(c->items[i], c->keys[i], chain, depth + 1,
-				    hosts) < 0)
-			r = -1;
-	return r;
-}
-
-/* An inventory ("all:" with hosts, vars and children) becomes a site:
- * all.vars are the site's values, every host gets its groups' vars and
- * its own, so existing inventories build as they are. */
-static int inventory_flatten(struct sval **rootp)
-{
-	struct sval *root = *rootp, *site, *hosts;
-	const struct sval *all, *vars, *chain[16];
-	int r;
-
-	if (!root || root->type != SV_MAP || root->n != 1 ||
-	    strcmp(root->keys[0], "all"))
-		return 0;
-	all = root->items[0];
-	site = sval_new(SV_MAP, &root->loc);
-	hosts = sval_new(SV_MAP, &all->loc);
-	r = inventory_group(all, "all", chain, 0, hosts);
-	vars = sval_map_get(all, "vars");
-	map_merge(site, vars);
-	if (hosts->n)
-		sval_map_put(site, "hosts", &all->loc, hosts);
-	else
-		sval_free(hosts);
-	sval_free(root);
-	*rootp = site;
-	return r;
-}
-
-/* Host names become directory names under out/ and server names in Core. */
-static int host_name_ok(const char *h)
-{
-	const char *p;
-
-	if (!h[0] || h[0] == '.' || strlen(h) > 253)
-		return 0;
-	for (p = h; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
-			return 0;
-	return 1;
-}
-
-/* Takes the hosts: map out of root, lists its names, and returns the
- * entry of the wanted host (NULL for the whole site). */
-static int take_hosts(struct site *s, struct sval *root, const char *want,
-		      struct sval **entry)
-{
-	struct sval *hosts = NULL;
-	size_t i;
-	int r = 0;
-
-	*entry = NULL;
-	for (i = 0; root && i < root->n; i++)
-		if (!strcmp(root->keys[i], "hosts")) {
-			hosts = root->items[i];
-			root->items[i] = sval_new(SV_NULL, NULL);
-			free(root->keys[i]);
-			root->keys[i] = xstrdup("");
-		}
-	if (hosts && hosts->type != SV_MAP && hosts->type != SV_NULL) {
-		r = error_at(&hosts->loc, "'hosts' must map host names to their "
-					  "variables");
-		goto out;
-	}
-	for (i = 0; hosts && i < hosts->n; i++) {
-		struct sval *h = hosts->items[i];
-
-		if (!host_name_ok(hosts->keys[i])) {
-			r = error_at(&hosts->key_locs[i],
-				     "host name '%s' may only contain letters, "
-				     "digits, '.', '_' and '-'",
-				     hosts->keys[i]);
-			continue;
-		}
-		if (h->type != SV_MAP && h->type != SV_NULL) {
-			r = error_at(&h->loc, "host '%s' must be a mapping of "
-					      "variables (or empty)",
-				     hosts->keys[i]);
-			continue;
-		}
-		s->hosts = xrealloc(s->hosts,
-				    (s->nr_hosts + 1) * sizeof(*s->hosts));
-		s->hosts[s->nr_hosts++] = xstrdup(hosts->keys[i]);
-		if (want && !strcmp(want, hosts->keys[i])) {
-			*entry = h;
-			hosts->items[i] = sval_new(SV_NULL, NULL);
-		}
-	}
-	if (!r && want && !*entry)
-		r = error("site '%s' has no host '%s'%s", s->path, want,
-			  s->nr_hosts ? "" : " (it has no hosts: map)");
-out:
-	sval_free(hosts);
-	return r;
-}
-
 static int set_var(struct site *s, const char *key, const struct loc *kloc,
 		   struct sval *val)
 {
@@ -852,7 +686,7 @@ static void host_defaults(struct site *s)
 /* Parses the file once into s->doc (inventories flattened): host views
  * (site_load_view()) start from it without reading or parsing again. */
 static int load_doc(struct site *s, const char *name, const char *data,
-		    size_t len)
+		    size_t len, int *bad)
 {
 	struct sval *root = NULL;
 
@@ -864,10 +698,9 @@ static int load_doc(struct site *s, const char *name, const char *data,
 		sval_free(root);
 		return -1;
 	}
-	if (inventory_flatten(&root) < 0) {
-		sval_free(root);
-		return -1;
-	}
+	/* a bad inventory is reported, and the rest still checked */
+	if (site_inventory_flatten(&root) < 0)
+		*bad = 1;
 	s->doc = root;
 	return 0;
 }
@@ -876,17 +709,24 @@ static int load_doc(struct site *s, const char *name, const char *data,
 static int load_tree(struct site *s, struct sval *root, const char *host)
 {
 	struct sval *entry = NULL;
-	size_t i;
+	size_t i, unknown = 0;
 	int r = 0;
 
-	if (take_hosts(s, root, host, &entry) < 0)
+	if (site_take_hosts(s, root, host, &entry) < 0)
 		r = -1;
 	for (i = 0; root && i < root->n; i++) {
 		if (!root->keys[i][0])
 			continue; /* the hosts: map, taken above */
+		if (unknown == UNKNOWN_KEYS_MAX) {
+			error_at(&root->key_locs[i], "too many unknown keys; "
+						     "is this a site file?");
+			break;
+		}
 		if (set_var(s, root->keys[i], &root->key_locs[i],
-			    root->items[i]) < 0)
+			    root->items[i]) < 0) {
 			r = -1;
+			unknown++;
+		}
 		root->items[i] = sval_new(SV_NULL, NULL);
 	}
 	sval_free(root);
@@ -939,10 +779,13 @@ static int load_tree(struct site *s, struct sval *root, const char *host)
 static int load(struct site *s, const char *name, const char *data,
 		size_t len, const char *host)
 {
+	int bad = 0, r;
+
 	load_defaults(s);
-	if (load_doc(s, name, data, len) < 0)
+	if (load_doc(s, name, data, len, &bad) < 0)
 		return -1;
-	return load_tree(s, s->doc ? sval_copy(s->doc) : NULL, host);
+	r = load_tree(s, s->doc ? sval_copy(s->doc) : NULL, host);
+	return bad ? -1 : r;
 }
 
 
@@ -968,6 +811,23 @@ int site_load(struct site *s, const char *path)
 	return site_load_host(s, path, NULL);
 }
 
+/* The site file may be a pipe (<(sops -d site.yml)), so it is read as a
+ * stream, up to a bound. */
+static int read_bounded(const char *path, const char *what, struct buf *b)
+{
+	int r = site_read_capped(path, SITE_MAX_BYTES, 0, b);
+
+	if (r == READ_ERRNO)
+		return error("cannot read %s '%s': %s", what, path,
+			     strerror(errno));
+	if (r == READ_TOO_BIG)
+		return error("%s '%s' is larger than %u MiB (or a stream "
+			     "that does not end); split the fleet into "
+			     "several site files",
+			     what, path, SITE_MAX_BYTES >> 20);
+	return 0;
+}
+
 int site_load_host(struct site *s, const char *path, const char *host)
 {
 	struct buf b = BUF_INIT;
@@ -975,11 +835,9 @@ int site_load_host(struct site *s, const char *path, const char *host)
 
 	memset(s, 0, sizeof(*s));
 	set_path(s, path);
-	if (buf_read_file(&b, path) < 0) {
-		r = error("cannot read site file '%s': %s", path,
-			  strerror(errno));
+	if (read_bounded(path, "site file", &b) < 0) {
 		buf_release(&b);
-		return r;
+		return -1;
 	}
 	r = load(s, s->path, b.data, b.len, host);
 	buf_release(&b);
@@ -1026,10 +884,9 @@ int yaml_read_file(const char *path, struct sval **root)
 	int r;
 
 	*root = NULL;
-	if (buf_read_file(&b, path) < 0) {
-		r = error("cannot read '%s': %s", path, strerror(errno));
-		buf_release(&b);
-		return r;
+	if (read_bounded(path, "file", &b) < 0) {
+		buf_wipe(&b);
+		return -1;
 	}
 	r = parse_yaml(path, b.data, b.len, NULL, root, NULL);
 	explicit_bzero(b.data, b.len);
@@ -1053,6 +910,14 @@ void site_set_secret(struct site *s, const char *key, const char *value)
 	v->val = sval_scalar(value, &l);
 	v->val->secret = 1;
 	v->val->quoted = 1;
+}
+
+void site_set_value(struct site *s, const char *key, struct sval *v)
+{
+	struct site_var *sv = var(s, key);
+
+	sval_free(sv->val);
+	sv->val = v;
 }
 
 const struct sval *site_lookup(const struct site *s, const char *key)

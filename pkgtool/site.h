@@ -78,5 +78,8 @@ int yaml_read_mem(const char *name, const char *data, size_t len,
 		  struct sval **root);
 /* Sets a secret string variable (a generated passkey) after loading. */
 void site_set_secret(struct site *s, const char *key, const char *value);
+/* Replaces a variable's value after loading (keypair.c: the pinned Core
+ * key, key file overwrites); takes v, which must have the variable's shape. */
+void site_set_value(struct site *s, const char *key, struct sval *v);
 
 #endif

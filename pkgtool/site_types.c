@@ -16,7 +16,13 @@
 #include "pkgformat.h"
 #include "site_types.h"
 #include "sval.h"
+#include "sysdir.h"
 #include "banned.h"
+
+/* No real list is this long; a hostile one must not cost quadratic time in
+ * the duplicate checks. */
+#define LIST_MAX 4096
+#define TEMPLATE_MAX (1 << 20)
 
 typedef int (*check_fn)(struct sval *v, const char *name,
 			const struct site *s);
@@ -29,7 +35,7 @@ struct site_type {
 
 /* ---- helpers --------------------------------------------------------- */
 
-static const char *shape(const struct sval *v)
+const char *site_shape(const struct sval *v)
 {
 	switch (v->type) {
 	case SV_NULL:
@@ -44,7 +50,7 @@ static const char *shape(const struct sval *v)
 	return "?";
 }
 
-static int want_scalar(struct sval *v, const char *name, const char *what)
+int site_want_scalar(struct sval *v, const char *name, const char *what)
 {
 	if (v->type == SV_NULL) {
 		v->type = SV_SCALAR;
@@ -52,7 +58,7 @@ static int want_scalar(struct sval *v, const char *name, const char *what)
 	}
 	if (v->type != SV_SCALAR)
 		return error_at(&v->loc, "'%s' must be %s, not %s", name, what,
-				shape(v));
+				site_shape(v));
 	return 0;
 }
 
@@ -69,7 +75,7 @@ static int one_of(struct sval *v, const char *name, const char *const *ok,
 {
 	size_t i;
 
-	if (want_scalar(v, name, "a string") < 0)
+	if (site_want_scalar(v, name, "a string") < 0)
 		return -1;
 	for (i = 0; ok[i]; i++)
 		if (!strcmp(v->str, ok[i]))
@@ -79,7 +85,7 @@ static int one_of(struct sval *v, const char *name, const char *const *ok,
 
 /* A string or a list of strings becomes a list: flattened, trimmed, empty
  * items dropped, duplicates removed (the role's normalisation). */
-static int to_list(struct sval *v, const char *name)
+int site_to_list(struct sval *v, const char *name)
 {
 	struct sval *out = sval_new(SV_SEQ, &v->loc);
 	size_t i, j;
@@ -90,11 +96,18 @@ static int to_list(struct sval *v, const char *name)
 		sval_free(out);
 		return 0;
 	}
-	if (v->type == SV_MAP) {
+	if (v->type == SV_MAP || (v->type == SV_SEQ && v->n > LIST_MAX)) {
 		sval_free(out);
-		return error_at(&v->loc, "'%s' must be a string or a list of "
-					 "strings, not a mapping",
-				name);
+		if (v->type == SV_MAP)
+			r = error_at(&v->loc, "'%s' must be a string or a list "
+					      "of strings, not a mapping",
+				     name);
+		else
+			r = error_at(&v->loc, "'%s' has more than %d items",
+				     name, LIST_MAX);
+		/* callers walk the items even after an error */
+		sval_clear(v, SV_SEQ);
+		return r;
 	}
 	if (v->type == SV_SCALAR) {
 		struct sval *item = sval_copy(v);
@@ -115,7 +128,7 @@ static int to_list(struct sval *v, const char *name)
 		if (it->type != SV_SCALAR) {
 			r = error_at(&it->loc, "'%s' items must be strings, "
 					       "not %s",
-				     name, shape(it));
+				     name, site_shape(it));
 			continue;
 		}
 		for (b = it->str; isspace((unsigned char)*b); b++)
@@ -150,8 +163,13 @@ static int to_list(struct sval *v, const char *name)
 	return r;
 }
 
+/* Checks a path on the target and stores it normalised (no "//", "/./"
+ * or trailing "/"), so that no spelling slips past the checks after this
+ * one and later stages see one form. ".." is refused, not resolved: on
+ * the target a symlink could make it mean another place. */
 static int check_abs_path(struct sval *v, const char *name)
 {
+	struct buf b = BUF_INIT;
 	const char *p = v->str;
 
 	if (!p[0])
@@ -160,11 +178,50 @@ static int check_abs_path(struct sval *v, const char *name)
 		return error_at(&v->loc, "'%s' must be an absolute path, not "
 					 "'%s' (start it with '/')",
 				name, p);
-	if (has_control(p) || strstr(p, "/../") || ends_with(p, "/..") ||
-	    strchr(p, '"') || strchr(p, '\\'))
-		return error_at(&v->loc, "'%s': path '%s' has '..', quotes, "
+	if (has_control(p) || strchr(p, '"') || strchr(p, '\\'))
+		return error_at(&v->loc, "'%s': path '%s' has quotes, "
 					 "backslashes or control characters",
 				name, p);
+	path_normalise(p, &b);
+	if (strstr(p, "/../") || ends_with(p, "/..")) {
+		error_at(&v->loc, "'%s': path '%s' has '..'; write the "
+				  "directory itself, e.g. '%s'",
+			 name, p, b.data);
+		buf_release(&b);
+		return -1;
+	}
+	sval_set_str(v, b.data);
+	buf_release(&b);
+	return 0;
+}
+
+/* The service user owns these directories (root makes and chowns them,
+ * purge may delete them), so none may be a system directory, lie above
+ * one, or lie in a tree where only root may own anything. */
+static int user_dir(struct sval *v, const char *name, const char *example)
+{
+	const char *d;
+
+	if (!v->str[0])
+		return error_at(&v->loc, "'%s' must not be empty; e.g. %s",
+				name, example);
+	d = sysdir_find(v->str);
+	if (d && !strcmp(d, v->str))
+		return error_at(&v->loc, "'%s' is '%s', a system directory; "
+					 "the service user needs a directory "
+					 "of its own, e.g. %s",
+				name, v->str, example);
+	if (d)
+		return error_at(&v->loc, "'%s' is '%s', which holds the system "
+					 "directory '%s'; the service user "
+					 "needs a directory of its own, e.g. %s",
+				name, v->str, d, example);
+	d = sysdir_root_tree(v->str);
+	if (d)
+		return error_at(&v->loc, "'%s' is '%s', inside %s, where only "
+					 "root may own files; the service user "
+					 "needs a directory of its own, e.g. %s",
+				name, v->str, d, example);
 	return 0;
 }
 
@@ -198,24 +255,104 @@ static int check_input_file(struct sval *v, const char *name,
 
 /* ---- scalar types ---------------------------------------------------- */
 
-static int c_str(struct sval *v, const char *name, const struct site *s)
+int site_check_str(struct sval *v, const char *name, const struct site *s)
 {
-	if (want_scalar(v, name, "a string") < 0)
+	if (site_want_scalar(v, name, "a string") < 0)
 		return -1;
 	if (strchr(v->str, '\n') || strchr(v->str, '\r'))
 		return error_at(&v->loc, "'%s' must be a single line", name);
 	return 0;
 }
 
+/* Length of the white space character (Rust's char::is_whitespace, which
+ * Core's trim() uses) that ends at e, or 0. */
+static size_t white_before(const char *b, const char *e)
+{
+	static const char *const wide[] = {
+		"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80",
+	};
+	size_t i, n;
+
+	if (e > b && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r')))
+		return 1;
+	if (e - b >= 3 && !memcmp(e - 3, "\xe2\x80", 2) &&
+	    (unsigned char)e[-1] >= 0x80 && (unsigned char)e[-1] <= 0x8a)
+		return 3; /* U+2000..U+200A */
+	for (i = 0; i < ARRAY_SIZE(wide); i++) {
+		n = strlen(wide[i]);
+		if ((size_t)(e - b) >= n && !memcmp(e - n, wide[i], n))
+			return n;
+	}
+	return 0;
+}
+
+static size_t white_at(const char *p, const char *e)
+{
+	size_t n;
+
+	/* a character is white at p when it is white ending at p + its
+	 * length; its length is 1 to 3 here */
+	for (n = 1; n <= 3 && p + n <= e; n++)
+		if (white_before(p, p + n) == n)
+			return n;
+	return 0;
+}
+
+/* A server name as Komodo Core stores it (to_general_name: trimmed,
+ * newlines turned into '_'); names that are valid ObjectIds are refused
+ * by Core's CreateServer, and in ListServers they select by id. */
+static int c_servername(struct sval *v, const char *name, const struct site *s)
+{
+	const char *b, *e;
+	struct buf t = BUF_INIT;
+	size_t i, n, hex = 0;
+	int r = 0;
+
+	if (site_want_scalar(v, name, "a string") < 0)
+		return -1;
+	b = v->str;
+	e = b + strlen(b);
+	while (b < e && (n = white_at(b, e)) > 0)
+		b += n;
+	while (e > b && (n = white_before(b, e)) > 0)
+		e -= n;
+	for (i = 0; b + i < e; i++) {
+		buf_addch(&t, b[i] == '\n' ? '_' : b[i]);
+		hex += isxdigit((unsigned char)b[i]) != 0;
+	}
+	if (!t.len && v->str[0])
+		r = error_at(&v->loc, "'%s' is only white space; Komodo Core "
+				      "trims names, so give the server a name",
+			     name);
+	else if (t.len == 24 && hex == 24 && !site_is_set(s, name) && s->host)
+		/* the default is the host name: point at the host */
+		r = error("%s: host '%s': its name is the default server_name, "
+			  "and 24 hex digits are a Komodo id (ObjectId), which "
+			  "Core refuses as a name; set another server_name in "
+			  "the host's entry, e.g. 'server-%s'",
+			  s->path, s->host, t.data);
+	else if (t.len == 24 && hex == 24)
+		r = error_at(&v->loc, "'%s' is '%s': 24 hex digits are a "
+				      "Komodo id (ObjectId), which Core refuses "
+				      "as a name; use another name, e.g. "
+				      "'server-%s'",
+			     name, t.data, t.data);
+	else
+		sval_set_str(v, t.data);
+	buf_release(&t);
+	return r;
+}
+
 static int c_secret(struct sval *v, const char *name, const struct site *s)
 {
-	if (want_scalar(v, name, "a string") < 0)
+	if (site_want_scalar(v, name, "a string") < 0)
 		return -1;
 	v->secret = 1;
 	return 0;
 }
 
-static int c_bool(struct sval *v, const char *name, const struct site *s)
+int site_check_bool(struct sval *v, const char *name, const struct site *s)
 {
 	static const char *const yes[] = { "true", "yes", "on", "y" };
 	static const char *const no[] = { "false", "no", "off", "n" };
@@ -235,7 +372,7 @@ static int c_bool(struct sval *v, const char *name, const struct site *s)
 	}
 	return error_at(&v->loc, "'%s' must be true or false, not %s%s%s",
 			name, v->type == SV_SCALAR ? "'" : "",
-			v->type == SV_SCALAR ? v->str : shape(v),
+			v->type == SV_SCALAR ? v->str : site_shape(v),
 			v->type == SV_SCALAR ? "'" : "");
 }
 
@@ -256,7 +393,7 @@ static int c_port(struct sval *v, const char *name, const struct site *s)
 {
 	unsigned long n;
 
-	if (want_scalar(v, name, "a port number") < 0)
+	if (site_want_scalar(v, name, "a port number") < 0)
 		return -1;
 	if (parse_uint(v->str, 65535, &n) < 0 || n == 0)
 		return error_at(&v->loc, "'%s' must be a port number from 1 to "
@@ -271,18 +408,25 @@ static int c_id(struct sval *v, const char *name, const struct site *s)
 
 	if (v->type == SV_NULL)
 		return 0;
-	if (want_scalar(v, name, "a number") < 0)
+	if (site_want_scalar(v, name, "a number") < 0)
 		return -1;
 	if (parse_uint(v->str, 2147483646UL, &n) < 0)
-		return error_at(&v->loc, "'%s' must be a number from 0 to "
+		return error_at(&v->loc, "'%s' must be a number from 1 to "
 					 "2147483646, not '%s'",
 				name, v->str);
+	if (n == 0)
+		return error_at(&v->loc, "'%s' is 0, root's id on every host; "
+					 "the agent runs commands for a remote "
+					 "Komodo Core and must not have root's "
+					 "rights; leave it empty to let the "
+					 "host choose",
+				name);
 	return 0;
 }
 
 static int c_path(struct sval *v, const char *name, const struct site *s)
 {
-	if (want_scalar(v, name, "an absolute path") < 0)
+	if (site_want_scalar(v, name, "an absolute path") < 0)
 		return -1;
 	return check_abs_path(v, name);
 }
@@ -290,9 +434,13 @@ static int c_path(struct sval *v, const char *name, const struct site *s)
 /* Packages ship the config as a conffile, so it must live under /etc. */
 static int c_confpath(struct sval *v, const char *name, const struct site *s)
 {
-	if (c_path(v, name, s) < 0)
+	if (site_want_scalar(v, name, "an absolute path") < 0)
 		return -1;
-	if (starts_with(v->str, "/etc/") && !ends_with(v->str, "/"))
+	/* a trailing '/' names a directory: do not normalise it away */
+	if (!ends_with(v->str, "/") && check_abs_path(v, name) < 0)
+		return -1;
+	if (starts_with(v->str, "/etc/") && !ends_with(v->str, "/") &&
+	    !sysdir_find(v->str))
 		return 0;
 	return error_at(&v->loc, "'%s' is '%s'; a package ships its config "
 				 "under /etc as a conffile (kept on upgrade), "
@@ -300,32 +448,48 @@ static int c_confpath(struct sval *v, const char *name, const struct site *s)
 			name, v->str);
 }
 
-/* The service user's home is made, chowned and, on purge, deleted: a
- * system directory there would be a disaster. */
+/* The service user's home is made, chowned and, on purge, deleted. */
 static int c_home(struct sval *v, const char *name, const struct site *s)
 {
-	static const char *const system_dirs[] = {
-		"/", "/root", "/home", "/usr", "/etc", "/var", "/bin", "/sbin",
-		"/lib", "/lib64", "/boot", "/dev", "/proc", "/sys", "/run",
-		"/tmp", "/opt", "/srv", "/mnt", "/media", NULL,
-	};
-	size_t i, n;
+	if (c_path(v, name, s) < 0)
+		return -1;
+	return user_dir(v, name, "/home/komodo or /var/lib/komodo");
+}
+
+/* Root directory, repo, stack and build directories: made and chowned
+ * for the service user like its home. */
+static int c_datadir(struct sval *v, const char *name, const struct site *s)
+{
+	if (c_path(v, name, s) < 0)
+		return -1;
+	return user_dir(v, name, "/home/komodo/.komodo");
+}
+
+/* Root gives the config directory to the service user's group (chown
+ * root:group, chmod 0750) and removes it on purge. */
+static int c_confdir(struct sval *v, const char *name, const struct site *s)
+{
+	const char *d;
 
 	if (c_path(v, name, s) < 0)
 		return -1;
-	n = strlen(v->str);
-	while (n > 1 && v->str[n - 1] == '/')
-		n--;
-	for (i = 0; system_dirs[i]; i++)
-		if (strlen(system_dirs[i]) == n &&
-		    !strncmp(v->str, system_dirs[i], n))
-			return error_at(&v->loc, "'%s' is '%s', a system "
-						 "directory; the service user "
-						 "needs a home of its own, e.g. "
-						 "/home/komodo or /var/lib/komodo",
-					name, v->str);
-	if (!v->str[0])
-		return error_at(&v->loc, "'%s' must not be empty", name);
+	d = v->str[0] ? sysdir_find(v->str) : NULL;
+	if (d)
+		return error_at(&v->loc, "'%s' is '%s', %s%s%s; the scripts "
+					 "give it to the service user's group "
+					 "and remove it on purge: use a "
+					 "directory of its own, e.g. "
+					 "/etc/komodo",
+				name, v->str,
+				strcmp(d, v->str) ? "which holds the system "
+						    "directory '"
+						  : "a system directory",
+				strcmp(d, v->str) ? d : "",
+				strcmp(d, v->str) ? "'" : "");
+	if (!path_within(v->str, "/etc"))
+		return error_at(&v->loc, "'%s' is '%s'; the package's config "
+					 "lives below /etc, e.g. /etc/komodo",
+				name, v->str);
 	return 0;
 }
 
@@ -333,8 +497,16 @@ static int c_user(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
 
-	if (want_scalar(v, name, "a user or group name") < 0)
+	if (site_want_scalar(v, name, "a user or group name") < 0)
 		return -1;
+	/* the name is looked up on the host; uid/gid 0 is caught by !id */
+	if (!strcmp(v->str, "root"))
+		return error_at(&v->loc, "'%s' is 'root'; the agent runs "
+					 "commands for a remote Komodo Core, "
+					 "so its user and group must be "
+					 "unprivileged ones of its own (e.g. "
+					 "komodo), never root's",
+				name);
 	p = v->str;
 	if (!p[0] || strlen(p) > 32 || !(islower((unsigned char)p[0]) ||
 					 p[0] == '_'))
@@ -371,7 +543,7 @@ static int c_ip(struct sval *v, const char *name, const struct site *s)
 {
 	size_t n;
 
-	if (want_scalar(v, name, "an IP address") < 0)
+	if (site_want_scalar(v, name, "an IP address") < 0)
 		return -1;
 	n = strlen(v->str);
 	if (n > 2 && v->str[0] == '[' && v->str[n - 1] == ']') {
@@ -398,7 +570,7 @@ static int c_ip(struct sval *v, const char *name, const struct site *s)
 static int c_cidrs(struct sval *v, const char *name, const struct site *s)
 {
 	size_t i;
-	int r = to_list(v, name);
+	int r = site_to_list(v, name);
 
 	for (i = 0; i < v->n; i++)
 		if (!ip_valid(v->items[i]->str, 1))
@@ -434,7 +606,7 @@ int timelength_since(const char *t)
 static int c_timelength(struct sval *v, const char *name,
 			const struct site *s)
 {
-	if (want_scalar(v, name, "a time length") < 0)
+	if (site_want_scalar(v, name, "a time length") < 0)
 		return -1;
 	if (timelength_since(v->str))
 		return 0;
@@ -514,7 +686,7 @@ static int version_tag_ok(const char *p)
 
 static int c_version(struct sval *v, const char *name, const struct site *s)
 {
-	if (want_scalar(v, name, "a version") < 0)
+	if (site_want_scalar(v, name, "a version") < 0)
 		return -1;
 	if (!strcmp(v->str, "latest") || !strcmp(v->str, "core") ||
 	    version_tag_ok(v->str))
@@ -528,7 +700,7 @@ static int c_asset(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
 
-	if (want_scalar(v, name, "an asset name") < 0)
+	if (site_want_scalar(v, name, "an asset name") < 0)
 		return -1;
 	for (p = v->str; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
@@ -553,7 +725,7 @@ static int c_url(struct sval *v, const char *name, const struct site *s)
 {
 	static const char *const http[] = { "https://", "http://", NULL };
 
-	if (want_scalar(v, name, "a URL") < 0)
+	if (site_want_scalar(v, name, "a URL") < 0)
 		return -1;
 	if (!v->str[0] || url_ok(v->str, http))
 		return 0;
@@ -566,7 +738,7 @@ static int c_wsurls(struct sval *v, const char *name, const struct site *s)
 {
 	static const char *const ws[] = { "wss://", "ws://", NULL };
 	size_t i;
-	int r = to_list(v, name);
+	int r = site_to_list(v, name);
 
 	for (i = 0; i < v->n; i++) {
 		const char *u = v->items[i]->str;
@@ -596,7 +768,7 @@ static int c_keylist(struct sval *v, const char *name, const struct site *s)
 
 	if (v->type == SV_NULL)
 		return 0;
-	r = to_list(v, name);
+	r = site_to_list(v, name);
 	for (i = 0; i < v->n; i++)
 		v->items[i]->secret = 0; /* public keys are not secret */
 	return r;
@@ -605,7 +777,7 @@ static int c_keylist(struct sval *v, const char *name, const struct site *s)
 static int c_secrets(struct sval *v, const char *name, const struct site *s)
 {
 	size_t i;
-	int r = to_list(v, name);
+	int r = site_to_list(v, name);
 
 	for (i = 0; i < v->n; i++) {
 		v->items[i]->secret = 1;
@@ -643,7 +815,7 @@ static int per_arch(struct sval *v, const char *name, const struct site *s,
 	int r = 0;
 
 	if (v->type != SV_MAP) {
-		if (want_scalar(v, name, "a string or a map of architectures") <
+		if (site_want_scalar(v, name, "a string or a map of architectures") <
 		    0)
 			return -1;
 		return each(v, name, s);
@@ -660,7 +832,7 @@ static int per_arch(struct sval *v, const char *name, const struct site *s,
 		}
 		free(v->keys[i]);
 		v->keys[i] = xstrdup(a);
-		if (want_scalar(v->items[i], name, "a string") < 0 ||
+		if (site_want_scalar(v->items[i], name, "a string") < 0 ||
 		    each(v->items[i], name, s) < 0)
 			r = -1;
 	}
@@ -698,7 +870,7 @@ static int c_sha256(struct sval *v, const char *name, const struct site *s)
 
 static int fixed(struct sval *v, const char *name, const char *want)
 {
-	if (want_scalar(v, name, "a path") < 0)
+	if (site_want_scalar(v, name, "a path") < 0)
 		return -1;
 	if (!strcmp(v->str, want))
 		return 0;
@@ -721,7 +893,9 @@ static int c_binfile(struct sval *v, const char *name, const struct site *s)
 
 static int c_template(struct sval *v, const char *name, const struct site *s)
 {
-	if (want_scalar(v, name, "a file path") < 0)
+	struct stat st;
+
+	if (site_want_scalar(v, name, "a file path") < 0)
 		return -1;
 	if (ends_with(v->str, ".j2") && access(v->str, F_OK) < 0 &&
 	    !strchr(v->str, '/'))
@@ -729,235 +903,25 @@ static int c_template(struct sval *v, const char *name, const struct site *s)
 					 "template; give the path of your own "
 					 "template file, or leave it empty",
 				name, v->str);
-	return check_input_file(v, name, s);
+	if (check_input_file(v, name, s) < 0)
+		return -1;
+	/* render reads it whole; a template is a page of text */
+	if (v->str[0] && stat(v->str, &st) == 0 && st.st_size > TEMPLATE_MAX)
+		return error_at(&v->loc, "'%s': '%s' is larger than %d KiB; "
+					 "is it really a template?",
+				name, v->str, TEMPLATE_MAX >> 10);
+	return 0;
 }
 
 static int c_paths(struct sval *v, const char *name, const struct site *s)
 {
 	size_t i;
-	int r = to_list(v, name);
+	int r = site_to_list(v, name);
 
 	for (i = 0; i < v->n; i++)
 		if (check_abs_path(v->items[i], name) < 0)
 			r = -1;
 	return r;
-}
-
-/* ---- structured lists ------------------------------------------------ */
-
-static int check_fields(struct sval *m, const char *name,
-			const char *const *fields)
-{
-	size_t i, j;
-	int r = 0;
-
-	for (i = 0; i < m->n; i++) {
-		int ok = 0;
-		size_t best = (size_t)-1, bj = 0;
-
-		for (j = 0; fields[j]; j++) {
-			size_t d = edit_distance(m->keys[i], fields[j]);
-
-			if (!d)
-				ok = 1;
-			if (d < best) {
-				best = d;
-				bj = j;
-			}
-		}
-		if (ok)
-			continue;
-		if (best <= 3)
-			r = error_at(&m->key_locs[i],
-				     "'%s': unknown field '%s'; did you mean "
-				     "'%s'?",
-				     name, m->keys[i], fields[bj]);
-		else
-			r = error_at(&m->key_locs[i],
-				     "'%s': unknown field '%s'", name,
-				     m->keys[i]);
-	}
-	return r;
-}
-
-static struct sval *field(struct sval *m, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->keys[i], key))
-			return m->items[i];
-	return NULL;
-}
-
-static int want_list_of_maps(struct sval *v, const char *name)
-{
-	size_t i;
-	int r = 0;
-
-	if (v->type == SV_NULL) {
-		v->type = SV_SEQ;
-		return 0;
-	}
-	if (v->type != SV_SEQ)
-		return error_at(&v->loc, "'%s' must be a list, not %s", name,
-				shape(v));
-	for (i = 0; i < v->n; i++)
-		if (v->items[i]->type != SV_MAP)
-			r = error_at(&v->items[i]->loc,
-				     "'%s' items must be mappings, not %s",
-				     name, shape(v->items[i]));
-	return r;
-}
-
-static int check_accounts(struct sval *p, const char *name)
-{
-	static const char *const fields[] = { "username", "token", NULL };
-	struct sval *acc = field(p, "accounts");
-	size_t i;
-	int r = 0;
-
-	if (!acc)
-		return error_at(&p->loc, "'%s': every entry needs 'accounts' "
-					 "(a list of {username, token})",
-				name);
-	if (want_list_of_maps(acc, name) < 0)
-		return -1;
-	for (i = 0; i < acc->n; i++) {
-		struct sval *a = acc->items[i], *u, *t;
-
-		if (check_fields(a, name, fields) < 0)
-			r = -1;
-		u = field(a, "username");
-		t = field(a, "token");
-		if (!u || want_scalar(u, name, "a string") < 0 || !u->str[0])
-			r = error_at(&a->loc, "'%s': an account needs a "
-					      "non-empty 'username'",
-				     name);
-		if (t && want_scalar(t, name, "a string") == 0)
-			t->secret = 1;
-		else if (t)
-			r = -1;
-	}
-	return r;
-}
-
-static int c_gitproviders(struct sval *v, const char *name,
-			  const struct site *s)
-{
-	static const char *const fields[] = { "domain", "https", "accounts",
-					      NULL };
-	size_t i;
-	int r = want_list_of_maps(v, name);
-
-	for (i = 0; r == 0 && i < v->n; i++) {
-		struct sval *p = v->items[i], *f;
-
-		if (check_fields(p, name, fields) < 0)
-			r = -1;
-		if ((f = field(p, "domain")) && c_str(f, name, s) < 0)
-			r = -1;
-		if ((f = field(p, "https")) && c_bool(f, name, s) < 0)
-			r = -1;
-		if (check_accounts(p, name) < 0)
-			r = -1;
-	}
-	return r;
-}
-
-static int c_registries(struct sval *v, const char *name,
-			const struct site *s)
-{
-	static const char *const fields[] = { "domain", "organizations",
-					      "accounts", NULL };
-	size_t i;
-	int r = want_list_of_maps(v, name);
-
-	for (i = 0; r == 0 && i < v->n; i++) {
-		struct sval *p = v->items[i], *f;
-
-		if (check_fields(p, name, fields) < 0)
-			r = -1;
-		if ((f = field(p, "domain")) && c_str(f, name, s) < 0)
-			r = -1;
-		/* the role's defaults show a string, its template a list */
-		if ((f = field(p, "organizations")) && to_list(f, name) < 0)
-			r = -1;
-		if (check_accounts(p, name) < 0)
-			r = -1;
-	}
-	return r;
-}
-
-static int namevalues(struct sval *v, const char *name, int env)
-{
-	static const char *const fields[] = { "name", "value", NULL };
-	size_t i, j;
-	int r = want_list_of_maps(v, name);
-
-	for (i = 0; r == 0 && i < v->n; i++) {
-		struct sval *p = v->items[i], *n, *val;
-		const char *c;
-
-		if (check_fields(p, name, fields) < 0)
-			r = -1;
-		n = field(p, "name");
-		val = field(p, "value");
-		if (!n || want_scalar(n, name, "a string") < 0 || !n->str[0]) {
-			r = error_at(&p->loc, "'%s': every entry needs a "
-					      "non-empty 'name'",
-				     name);
-			continue;
-		}
-		if (!val) {
-			r = error_at(&p->loc, "'%s': '%s' has no 'value'",
-				     name, n->str);
-			continue;
-		}
-		if (want_scalar(val, name, "a string") < 0) {
-			r = -1;
-			continue;
-		}
-		val->secret = 1;
-		if (env) {
-			for (c = n->str; *c; c++)
-				if (!(isalpha((unsigned char)*c) || *c == '_' ||
-				      (c > n->str && isdigit((unsigned char)*c))))
-					break;
-			if (*c)
-				r = error_at(&n->loc,
-					     "'%s': '%s' is not an environment "
-					     "variable name (letters, digits "
-					     "and '_', not starting with a "
-					     "digit)",
-					     name, n->str);
-			if (strchr(val->str, '\n'))
-				r = error_at(&val->loc, "'%s': the value of "
-							"'%s' must be one line",
-					     name, n->str);
-		}
-		for (j = 0; j < i; j++) {
-			struct sval *o = field(v->items[j], "name");
-
-			if (o && o->type == SV_SCALAR &&
-			    !strcmp(o->str, n->str))
-				r = error_at(&n->loc, "'%s': '%s' is given "
-						      "twice",
-					     name, n->str);
-		}
-	}
-	return r;
-}
-
-static int c_namevalues(struct sval *v, const char *name,
-			const struct site *s)
-{
-	return namevalues(v, name, 0);
-}
-
-static int c_envvars(struct sval *v, const char *name, const struct site *s)
-{
-	return namevalues(v, name, 1);
 }
 
 /* ---- packaging ------------------------------------------------------- */
@@ -966,7 +930,7 @@ static int c_pkgname(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
 
-	if (want_scalar(v, name, "a package name") < 0)
+	if (site_want_scalar(v, name, "a package name") < 0)
 		return -1;
 	p = v->str;
 	if (strlen(p) < 2 || !(islower((unsigned char)*p) ||
@@ -988,7 +952,7 @@ static int c_release(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
 
-	if (want_scalar(v, name, "a release") < 0)
+	if (site_want_scalar(v, name, "a release") < 0)
 		return -1;
 	if (!isalnum((unsigned char)v->str[0]) || !strcmp(v->str, "0"))
 		goto bad;
@@ -1007,7 +971,7 @@ static int c_maintainer(struct sval *v, const char *name,
 {
 	const char *lt, *at, *gt;
 
-	if (want_scalar(v, name, "'Name <email>'") < 0)
+	if (site_want_scalar(v, name, "'Name <email>'") < 0)
 		return -1;
 	lt = strchr(v->str, '<');
 	at = lt ? strchr(lt, '@') : NULL;
@@ -1023,7 +987,7 @@ static int c_maintainer(struct sval *v, const char *name,
 static int c_formats(struct sval *v, const char *name, const struct site *s)
 {
 	size_t i;
-	int r = to_list(v, name);
+	int r = site_to_list(v, name);
 
 	if (!r && !v->n)
 		return error_at(&v->loc, "'%s' is empty; give deb, rpm or "
@@ -1045,7 +1009,7 @@ static int c_formats(struct sval *v, const char *name, const struct site *s)
 static int c_arches(struct sval *v, const char *name, const struct site *s)
 {
 	size_t i;
-	int r = to_list(v, name);
+	int r = site_to_list(v, name);
 
 	if (!r && !v->n)
 		return error_at(&v->loc, "'%s' is empty; give amd64, arm64 "
@@ -1098,16 +1062,97 @@ static int c_compression(struct sval *v, const char *name,
 	return r;
 }
 
+/* ---- komodo_service_overrides (unit.c ships them as a drop-in) -------- */
+
+static int override_line(const struct sval *l, const char *name)
+{
+	const char *p = l->str;
+
+	if (l->type != SV_SCALAR)
+		return error_at(&l->loc, "'%s': each override is one "
+					 "'Directive=value' string, not %s",
+				name, site_shape(l));
+	if (l->secret)
+		return error_at(&l->loc, "'%s': the drop-in is world-readable "
+					 "(0644); a secret cannot go there (use "
+					 "komodo_extra_env)",
+				name);
+	if (has_control(p))
+		return error_at(&l->loc, "'%s': this item has a newline or "
+					 "control character; give one directive "
+					 "per list item",
+				name);
+	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+		goto bad;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	       (*p >= '0' && *p <= '9'))
+		p++;
+	if (*p == '=')
+		return 0;
+bad:
+	return error_at(&l->loc, "'%s': '%s' is not 'Directive=value' "
+				 "(e.g. 'ReadWritePaths=/srv/data')",
+			name, l->str);
+}
+
+static int override_list(const struct sval *v, const char *name)
+{
+	size_t i;
+	int r = 0;
+
+	if (v->type != SV_SEQ)
+		return error_at(&v->loc, "'%s' must be a list of "
+					 "'Directive=value' strings, not %s",
+				name, site_shape(v));
+	for (i = 0; i < v->n; i++)
+		if (override_line(v->items[i], name) < 0)
+			r = -1;
+	return r;
+}
+
+/* A list (for [Service]) or a map from Unit, Service or Install to lists. */
+static int c_unitoverrides(struct sval *v, const char *name,
+			   const struct site *s)
+{
+	static const char *const sections[] = { "Unit", "Service", "Install" };
+	size_t i, j;
+	int r = 0;
+
+	if (v->type == SV_NULL) {
+		v->type = SV_SEQ;
+		return 0;
+	}
+	if (v->type != SV_MAP)
+		return override_list(v, name);
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < ARRAY_SIZE(sections); j++)
+			if (!strcmp(v->keys[i], sections[j]))
+				break;
+		if (j == ARRAY_SIZE(sections))
+			r = error_at(&v->key_locs[i], "'%s': unknown section "
+						      "'%s' (Unit, Service or "
+						      "Install)",
+				     name, v->keys[i]);
+		else if (v->items[i]->type != SV_NULL &&
+			 override_list(v->items[i], name) < 0)
+			r = -1;
+	}
+	return r;
+}
+
 /* clang-format off */
 static const struct site_type types[] = {
-	{ "!str", c_str, 0 },
+	{ "!str", site_check_str, 0 },
+	{ "!servername", c_servername, 0 },
 	{ "!secret", c_secret, 1 },
-	{ "!bool", c_bool, 0 },
+	{ "!bool", site_check_bool, 0 },
 	{ "!port", c_port, 0 },
 	{ "!id", c_id, 0 },
 	{ "!path", c_path, 0 },
 	{ "!confpath", c_confpath, 0 },
 	{ "!home", c_home, 0 },
+	{ "!datadir", c_datadir, 0 },
+	{ "!confdir", c_confdir, 0 },
 	{ "!user", c_user, 0 },
 	{ "!ip", c_ip, 0 },
 	{ "!cidrs", c_cidrs, 0 },
@@ -1129,16 +1174,17 @@ static const struct site_type types[] = {
 	{ "!binfile", c_binfile, 0 },
 	{ "!template", c_template, 0 },
 	{ "!paths", c_paths, 0 },
-	{ "!gitproviders", c_gitproviders, 1 },
-	{ "!registries", c_registries, 1 },
-	{ "!namevalues", c_namevalues, 1 },
-	{ "!envvars", c_envvars, 1 },
+	{ "!gitproviders", site_check_gitproviders, 1 },
+	{ "!registries", site_check_registries, 1 },
+	{ "!namevalues", site_check_namevalues, 1 },
+	{ "!envvars", site_check_envvars, 1 },
 	{ "!pkgname", c_pkgname, 0 },
 	{ "!release", c_release, 0 },
 	{ "!maintainer", c_maintainer, 0 },
 	{ "!formats", c_formats, 0 },
 	{ "!arches", c_arches, 0 },
 	{ "!compression", c_compression, 0 },
+	{ "!unitoverrides", c_unitoverrides, 0 },
 };
 /* clang-format on */
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "fsutil.h"
 #include "state.h"
 #include "sval.h"
@@ -81,6 +82,125 @@ static void put(struct state *st, const char *server, const char *key)
 }
 
 /* ---- trust: the file and its directory (like ssh's StrictModes) ---------- */
+
+/* ---- v2 key sections ------------------------------------------------------ */
+
+const char *state_map_get(const struct state_map *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->names[i], name))
+			return m->values[i];
+	return NULL;
+}
+
+static void free_value(const struct state_map *m, char *v)
+{
+	if (m->secret)
+		explicit_bzero(v, strlen(v));
+	free(v);
+}
+
+void state_map_put(struct state *st, struct state_map *m, const char *name,
+		   const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->names[i], name)) {
+			if (!strcmp(m->values[i], value))
+				return;
+			free_value(m, m->values[i]);
+			m->values[i] = xstrdup(value);
+			st->dirty = 1;
+			return;
+		}
+	m->names = xrealloc(m->names, (m->n + 1) * sizeof(char *));
+	m->values = xrealloc(m->values, (m->n + 1) * sizeof(char *));
+	m->names[m->n] = xstrdup(name);
+	m->values[m->n] = xstrdup(value);
+	m->n++;
+	st->dirty = 1;
+}
+
+static void map_release(struct state_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->names[i]);
+		free_value(m, m->values[i]);
+	}
+	free(m->names);
+	free(m->values);
+	m->names = m->values = NULL;
+	m->n = 0;
+}
+
+/* Checks one key as the section wants it: an X25519 private key, or a
+ * canonical public key. */
+static int key_check(const struct sval *k, const char *section,
+		     const char *name)
+{
+	struct buf pub = BUF_INIT;
+	int r = 0;
+
+	if (k->type != SV_SCALAR)
+		return error_at(&k->loc, "%s of '%s' must be a string",
+				section, name);
+	if (!strcmp(section, "private_keys")) {
+		if (crypto_x25519_public(k->str, &pub) < 0)
+			r = error_at(&k->loc, "the private key of '%s' is "
+					      "damaged; delete the entry and "
+					      "run register again",
+				     name);
+	} else if (!crypto_x25519_public_valid(k->str)) {
+		r = error_at(&k->loc, "the Core public key kept for '%s' is "
+				      "no X25519 public key; delete the entry "
+				      "and run register again",
+			     name);
+	}
+	buf_release(&pub);
+	return r;
+}
+
+static int load_map(struct state *st, struct sval *root, const char *section,
+		    struct state_map *m)
+{
+	const struct sval *map = sval_map_get(root, section);
+	size_t i;
+	int r = 0;
+
+	if (!map)
+		return 0;
+	if (map->type != SV_MAP)
+		return error_at(&map->loc, "'%s' in the state file must be a "
+					   "mapping",
+				section);
+	for (i = 0; i < map->n; i++) {
+		if (m->secret)
+			((struct sval *)map->items[i])->secret = 1;
+		if (r == 0 && key_check(map->items[i], section, map->keys[i]) < 0)
+			r = -1;
+		if (r == 0)
+			state_map_put(st, m, map->keys[i], map->items[i]->str);
+	}
+	st->dirty = 0;
+	return r;
+}
+
+static void save_map(struct buf *b, const char *section,
+		     const struct state_map *m)
+{
+	size_t i;
+
+	if (!m->n)
+		return;
+	buf_addf(b, "%s:\n", section);
+	for (i = 0; i < m->n; i++)
+		buf_addf(b, "  \"%s\": \"%s\"\n", m->names[i], m->values[i]);
+}
 
 static void who(uid_t uid, char *out, size_t n)
 {
@@ -233,6 +353,7 @@ int state_load(struct state *st, const char *site_path)
 	int r = 0, found;
 
 	memset(st, 0, sizeof(*st));
+	st->private_keys.secret = 1;
 	state_path(&path, site_path);
 	st->path = buf_detach(&path, NULL);
 	r = state_read_trusted(st->path, &text, &found);
@@ -256,6 +377,10 @@ int state_load(struct state *st, const char *site_path)
 		}
 		put(st, keys->keys[i], k->str);
 	}
+	if (!r && root && root->type == SV_MAP &&
+	    (load_map(st, root, "private_keys", &st->private_keys) < 0 ||
+	     load_map(st, root, "core_public_keys", &st->core_keys) < 0))
+		r = -1;
 	if (root) {
 		/* the tree holds passkeys: mark them so sval_free wipes */
 		for (i = 0; keys && i < keys->n; i++)
@@ -304,11 +429,15 @@ int state_save(struct state *st)
 	if (state_dir_check(st->path) < 0)
 		return -1;
 	buf_addstr(&b, "# pkgtool state: passkeys generated for "
-		       "generate_server_passkey.\n# Secret: keep this file "
-		       "0600 and out of version control.\npasskeys:\n");
+		       "generate_server_passkey, Komodo v2 keys.\n# Secret: keep "
+		       "this file 0600 and out of version control.\n");
+	if (st->n)
+		buf_addstr(&b, "passkeys:\n");
 	for (i = 0; i < st->n; i++)
 		buf_addf(&b, "  \"%s\": \"%s\"\n", st->servers[i],
 			 st->passkeys[i]);
+	save_map(&b, "private_keys", &st->private_keys);
+	save_map(&b, "core_public_keys", &st->core_keys);
 	/* 0600: the file holds passkeys */
 	if (fs_write_atomic(st->path, b.data, b.len, 0600) < 0)
 		goto out;
@@ -331,5 +460,7 @@ void state_release(struct state *st)
 	free(st->servers);
 	free(st->passkeys);
 	free(st->path);
+	map_release(&st->private_keys);
+	map_release(&st->core_keys);
 	memset(st, 0, sizeof(*st));
 }

@@ -25,6 +25,27 @@ struct sval *sval_scalar(const char *s, const struct loc *loc)
 	return v;
 }
 
+void sval_clear(struct sval *v, enum sval_type type)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		sval_free(v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->key_locs);
+	free(v->str);
+	v->items = NULL;
+	v->keys = NULL;
+	v->key_locs = NULL;
+	v->str = NULL;
+	v->n = v->alloc = 0;
+	v->type = type;
+}
+
 void sval_push(struct sval *seq, struct sval *item)
 {
 	size_t old = seq->alloc;

@@ -28,6 +28,9 @@ struct sval {
 
 struct sval *sval_new(enum sval_type type, const struct loc *loc);
 struct sval *sval_scalar(const char *s, const struct loc *loc);
+/* Frees the children and text; v becomes an empty value of type (so a
+ * value refused by a check keeps a shape that is safe to walk). */
+void sval_clear(struct sval *v, enum sval_type type);
 void sval_push(struct sval *seq, struct sval *item);
 void sval_map_put(struct sval *map, const char *key, const struct loc *kloc,
 		  struct sval *v);

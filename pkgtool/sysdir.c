@@ -19,6 +19,14 @@ const char *const sysdir_list[] = {
 	"/var/run", "/var/spool", "/var/tmp", NULL,
 };
 
+/* Trees in which only root may own anything: a directory of the service
+ * user there could hold units, configuration, libraries or device nodes
+ * that root later trusts. */
+static const char *const root_trees[] = {
+	"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
+	"/libx32", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", NULL,
+};
+
 int path_normalise(const char *path, struct buf *out)
 {
 	const char *p = path, *end;
@@ -68,5 +76,15 @@ const char *sysdir_find(const char *norm)
 	for (i = 0; sysdir_list[i]; i++)
 		if (path_within(sysdir_list[i], norm))
 			return sysdir_list[i];
+	return NULL;
+}
+
+const char *sysdir_root_tree(const char *norm)
+{
+	size_t i;
+
+	for (i = 0; root_trees[i]; i++)
+		if (path_within(norm, root_trees[i]))
+			return root_trees[i];
 	return NULL;
 }

@@ -27,6 +27,11 @@ int path_normalise(const char *path, struct buf *out);
  * directory ("/var/lib/komodo") is not matched. */
 const char *sysdir_find(const char *norm);
 
+/* The tree only root may own anything in (/etc, /usr, /boot, /dev, /proc,
+ * /sys, /run, /root and the /bin-/lib links into /usr) that norm is or
+ * lies in; NULL when there is none. */
+const char *sysdir_root_tree(const char *norm);
+
 /* Is norm equal to or below dir (both normalised)? */
 int path_within(const char *norm, const char *dir);
 

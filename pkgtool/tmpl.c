@@ -21,11 +21,28 @@ void sh_quote(struct buf *out, const char *s)
 	buf_addch(out, '\'');
 }
 
+/* Lists of mappings (komodo_extra_env, git providers) have no one text
+ * form: their items carry no string. */
+static int scalar_items(const struct sval *v, const struct loc *loc,
+			const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->items[i]->type != SV_SCALAR)
+			return error_at(loc, "'%s' is a list of mappings and "
+					     "cannot be inserted as text",
+					name);
+	return 0;
+}
+
 static int put_value(struct buf *out, const struct sval *v, const char *filter,
 		     const struct loc *loc, const char *name)
 {
 	size_t i;
 
+	if (v->type == SV_SEQ && scalar_items(v, loc, name) < 0)
+		return -1;
 	if (!filter[0]) {
 		if (v->type == SV_SEQ) {
 			for (i = 0; i < v->n; i++) {

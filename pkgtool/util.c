@@ -116,6 +116,98 @@ void *xgrow(void *arr, size_t n, size_t *alloc, size_t sz)
 	return xrealloc(arr, want * sz);
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void diag_escape(FILE *f, const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, len;
+
+	while (i < n) {
+		if (s[i] == '\n') {
+			fputs("\\n", f);
+			len = 1;
+		} else if (s[i] == '\t') {
+			fputs("\\t", f);
+			len = 1;
+		} else if (s[i] == '\r') {
+			fputs("\\r", f);
+			len = 1;
+		} else if (s[i] < 0x20 || s[i] == 0x7f ||
+			   !(len = utf8_len(s + i, n - i)) ||
+			   (len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)) {
+			/* C0/C1 controls and bytes that are no character */
+			fprintf(f, "\\x%02x", s[i]);
+			len = 1;
+		} else {
+			fwrite(s + i, 1, len, f);
+		}
+		i += len;
+	}
+}
+
+#define DIAG_MAX 4096
+
+/* Writes one formatted line, escaped and cut at DIAG_MAX bytes. */
+static void vwrite_line(FILE *f, const char *fmt, va_list ap) PRINTF(2, 0);
+static void vwrite_line(FILE *f, const char *fmt, va_list ap)
+{
+	char small[512], *msg = small;
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(small)) {
+		msg = xmalloc((size_t)n + 1);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	}
+	/* a value of megabytes quoted in full helps no one */
+	if (n > DIAG_MAX) {
+		diag_escape(f, msg, DIAG_MAX);
+		fputs("...", f);
+	} else {
+		diag_escape(f, msg, (size_t)n);
+	}
+	if (msg != small)
+		free(msg);
+	fputc('\n', f);
+}
+
+/* Messages quote site text (values, keys, file names) and servers' replies:
+ * a control character in them must not reach the terminal as one, so every
+ * line is escaped here, once. */
 static void vreport(const struct loc *loc, const char *kind, const char *fmt,
 		    va_list ap) PRINTF(3, 0);
 static void vreport(const struct loc *loc, const char *kind, const char *fmt,
@@ -125,13 +217,13 @@ static void vreport(const struct loc *loc, const char *kind, const char *fmt,
 
 	if (!loc)
 		loc = diag_loc;
-	if (loc && loc->file)
-		fprintf(f, "%s:%u:%u: %s: ", loc->file, loc->line, loc->col,
-			kind);
-	else
+	if (loc && loc->file) {
+		diag_escape(f, loc->file, strlen(loc->file));
+		fprintf(f, ":%u:%u: %s: ", loc->line, loc->col, kind);
+	} else {
 		fprintf(f, "pkgtool: %s: ", kind);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
+	}
+	vwrite_line(f, fmt, ap);
 }
 
 int error(const char *fmt, ...)
@@ -163,6 +255,24 @@ void warning(const char *fmt, ...)
 	va_end(ap);
 }
 
+void warning_at(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(loc, "warning", fmt, ap);
+	va_end(ap);
+}
+
+void note_at(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(loc, "note", fmt, ap);
+	va_end(ap);
+}
+
 void info(const char *fmt, ...)
 {
 	FILE *f;
@@ -172,17 +282,19 @@ void info(const char *fmt, ...)
 		return;
 	f = diag_stream();
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	vwrite_line(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
 }
 
 size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t *row = xmalloc((lb + 1) * sizeof(*row));
-	size_t r;
+	size_t *row, r;
 
+	/* suggestions are for short names; hostile keys may be megabytes */
+	if (la > 256 || lb > 256)
+		return la > lb ? la : lb;
+	row = xmalloc((lb + 1) * sizeof(*row));
 	for (j = 0; j <= lb; j++)
 		row[j] = j;
 	for (i = 1; i <= la; i++) {

@@ -40,9 +40,16 @@ void bug_at(const char *file, int line, const char *fmt, ...) PRINTF(3, 4)
 int error(const char *fmt, ...) PRINTF(1, 2);
 int error_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 void warning(const char *fmt, ...) PRINTF(1, 2);
+void warning_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
+/* A note after an error, e.g. "site.yml:3:1: note: did you mean ...". */
+void note_at(const struct loc *loc, const char *fmt, ...) PRINTF(2, 3);
 /* One line of progress or news on stderr unless quiet. */
 void info(const char *fmt, ...) PRINTF(1, 2);
 
+/* Writes n bytes of text to f with control characters as \n, \t, \r or
+ * \xNN and bytes that are not UTF-8 as \xNN (what every diagnostic does
+ * with its message). */
+void diag_escape(FILE *f, const char *text, size_t n);
 void diag_set_stream(FILE *f);
 FILE *diag_get_stream(void); /* NULL = stderr */
 /* While set, error() and warning() report at this location, so a module

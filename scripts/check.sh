@@ -28,6 +28,7 @@ run_suite() {
 }
 
 run_suite unit ./tests/unit/unit
+run_suite "fuzz smoke" sh tests/fuzz/smoke.sh
 for t in tests/cli/t*.sh; do
 	run_suite "$t" sh "$t"
 done

@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config binutils
 	libjansson-dev libssl-dev liblzma-dev libzstd-dev
 	dpkg-dev lintian rpm rpmlint systemd systemd-container mmdebstrap
 	python3 python3-yaml openssl curl ca-certificates xz-utils zstd
-	iproute2 procps bc cpio util-linux strace"
+	iproute2 procps bc cpio util-linux strace
+	clang libclang-rt-14-dev"
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
 	exit 0

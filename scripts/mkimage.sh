@@ -21,9 +21,11 @@ DIR=${E2E_IMAGE_DIR:-$TOP/tests/tmp/e2e-image}
 # What the package Depends on, what systemd needs to run user managers
 # (libpam-systemd, dbus; dbus-user-session for `systemctl --user -M`), rpm
 # for the rpm scenarios, and the few tools the checks use (curl, procps).
-# libjansson4: the test double links it.
+# libjansson4: the test double links it. git and python3: the sandbox
+# scenarios run them as the agent (git is only Recommended: the no-git
+# scenario removes it in its own volatile container).
 PKGS=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd
-PKGS=$PKGS,rpm,openssl,ca-certificates,git,curl,procps,libjansson4
+PKGS=$PKGS,rpm,openssl,ca-certificates,git,python3,curl,procps,libjansson4
 case $SUITE in
 bookworm) PKGS=$PKGS,libssl3 ;;
 *) PKGS=$PKGS,libssl3t64 ;; # trixie: the 64-bit time_t rename

@@ -2,12 +2,14 @@
 # tests (tests/fake/core.py) on 127.0.0.1, plain http.
 # shellcheck shell=sh disable=SC2034
 #
-#   fakecore_start [v1|v2]    start it; sets CORE (base URL), CORELOG; a
-#                             second call stops the first
+#   fakecore_start [v1|v2 [ARGS]]  start it (ARGS go to core.py, e.g.
+#                             --default-limit 30); sets CORE (base URL),
+#                             CORELOG; a second call stops the first
 #   fakecore_stop             stop it (done at exit, too)
 #   fakecore_site FILE        writes the credentials part of a site file
 #   fakecore_ctl WHAT [JSON]  POST /_fake/WHAT (seed, inject, reset)
 #   fakecore_get NAME FIELD   config.FIELD of server NAME ("" if absent)
+#   fakecore_info NAME FIELD  info.FIELD of server NAME (v2: public_key)
 #   fakecore_count PATTERN    logged requests matching PATTERN (grep -E)
 #
 # KEY and SECRET are what the fake accepts; tests grep for them (and for
@@ -29,9 +31,11 @@ fakecore_start() {
 	CORELOG="$TMP/core.log"
 	rm -f "$TMP/core.port" "$CORELOG"
 	: >"$CORELOG"
-	"$PY" "$TOP/tests/fake/core.py" --flavour "${1:-v1}" --key "$KEY" \
+	_flavour=${1:-v1}
+	[ $# -gt 0 ] && shift
+	"$PY" "$TOP/tests/fake/core.py" --flavour "$_flavour" --key "$KEY" \
 		--secret "$SECRET" --log "$CORELOG" \
-		--port-file "$TMP/core.port" 2>"$TMP/core.err" &
+		--port-file "$TMP/core.port" "$@" 2>"$TMP/core.err" &
 	echo $! >"$TMP/core.pid"
 	i=0
 	while [ ! -s "$TMP/core.port" ]; do
@@ -68,6 +72,15 @@ for s in json.load(urllib.request.urlopen(sys.argv[1])):
     if s["name"] == sys.argv[2]:
         v = s["config"].get(sys.argv[3], "")
         print(json.dumps(v) if isinstance(v, bool) else v)
+EOP
+}
+
+fakecore_info() {
+	"$PY" - "$CORE/_fake/state" "$1" "$2" <<'EOP'
+import json, sys, urllib.request
+for s in json.load(urllib.request.urlopen(sys.argv[1])):
+    if s["name"] == sys.argv[2]:
+        print((s["info"] or {}).get(sys.argv[3], ""))
 EOP
 }
 

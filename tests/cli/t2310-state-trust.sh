@@ -81,6 +81,10 @@ test_expect_success 'no state file yet: a generated one is not written into such
 	grep -q "refusing state file .e/s.state.yml.: its directory" e/err &&
 	test ! -e e/s.state.yml && test ! -e e/out
 '
+test_expect_success 'a huge state file is refused before it is read' '
+	site h && head -c 5000000 /dev/zero | tr "\\000" "#" >h/s.state.yml &&
+	refused h "5000000 bytes is more than a state file holds (at most 4194304)"
+'
 test_expect_success 'a 0600 file of ours is used; a readable one only warns' '
 	site r && "$PKGTOOL" render r/s.yml config >cfg 2>err &&
 	grep -qx "passkeys = \[\"$EVIL\"\]" cfg && test ! -s err &&

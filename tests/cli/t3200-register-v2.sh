@@ -1,7 +1,7 @@
 #!/bin/sh
 # t3200 - register against a v2 Core (GET /version): inbound servers as in
-# v1, outbound hosts skipped (onboarding), ws(s):// addresses taken as the
-# same; a wrong key is not retried into v2's login rate limit. Also checks
+# v1 plus their public key, outbound hosts by key with no address (t3300
+# has the keys in detail), ws(s):// addresses taken as the same; a wrong key is not retried into v2's login rate limit. Also checks
 # that the fake behaves like the reference says (request forms, codes).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakecore.sh"
@@ -29,20 +29,21 @@ test_expect_success 'v2: version from GET /version, no GetVersion' '
 	test "$(fakecore_count GetVersion)" -eq 0 &&
 	grep -q "\"path\": \"/version\"}" "$CORELOG"
 '
-test_expect_success 'v2: inbound servers are created as in v1' '
-	grep -qx "in-1: created (address https://10.2.0.1:8120, enabled, passkey)" out &&
-	grep -qx "both: created (address https://both:8120, enabled)" out &&
+test_expect_success 'v2: inbound servers are created as in v1, with their key' '
+	grep -qx "in-1: created (address https://10.2.0.1:8120, enabled, public key, passkey)" out &&
+	grep -qx "both: created (address https://both:8120, enabled, public key)" out &&
 	test "$(fakecore_get in-1 enabled)" = true &&
 	test "$(fakecore_get in-1 passkey)" = v2-inbound-passkey
 '
-test_expect_success 'v2: outbound hosts are skipped (onboarding key)' '
-	grep -qx "out-1: skipped: outbound Periphery (komodo_core_address set, inbound server off): Core learns it through the onboarding key" out &&
+test_expect_success 'v2: outbound hosts are created by key, no address' '
+	grep -qx "out-1: created (no address (outbound), enabled, public key)" out &&
 	test -z "$(fakecore_get out-1 address)" &&
-	test "$(fakecore_count CreateServer)" -eq 2
+	test "$(fakecore_count CreateServer)" -eq 3
 '
 test_expect_success 'v2: second run writes nothing' '
 	: >"$CORELOG" && "$PKGTOOL" register v2.yml >out &&
 	grep -qx "in-1: unchanged" out && grep -qx "both: unchanged" out &&
+	grep -qx "out-1: unchanged" out &&
 	test "$(fakecore_count "\"/write")" -eq 0
 '
 test_expect_success 'v2: a wss:// address in Core is the same as https://' '
@@ -54,7 +55,8 @@ test_expect_success 'v2: a wss:// address in Core is the same as https://' '
 	    ansible_host: 10.2.0.9
 	EOS
 	: >"$CORELOG" && "$PKGTOOL" register ws.yml >out &&
-	grep -qx "ws-1: unchanged" out
+	grep -qx "ws-1: updated: auto_rotate_keys, public_key" out &&
+	"$PKGTOOL" register ws.yml >out && grep -qx "ws-1: unchanged" out
 '
 test_expect_success 'v1 Core and an outbound host: an error, not a skip' '
 	fakecore_start v1 && fakecore_site v1.yml &&
@@ -67,7 +69,7 @@ test_expect_success 'v2: a wrong key stops at the first 401 (rate limit)' '
 	fakecore_start v2 && fakecore_site bad.yml &&
 	sed -n "/^enable_server/,\$p" v2.yml >>bad.yml &&
 	PKGTOOL_TEST_KEY=not-the-key test_must_fail "$PKGTOOL" register bad.yml >out 2>err &&
-	grep -q "rejected the API key (ListServers: HTTP 401: Invalid client credentials)" err &&
+	grep -q "rejected the API key (GetCoreInfo: HTTP 401: Invalid client credentials)" err &&
 	test "$(fakecore_count "\"path\": \"/read\"")" -eq 1 &&
 	grep -qx "both: failed: Komodo Core could not be used (see above)" out
 '

@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/e2e/run.sh - the packages' lifecycle in a real, booted systemd
-# (issue 3, "What it must show" 1-12). Builds packages with pkgtool and the
-# test double as agent binary, boots a Debian root (scripts/mkimage.sh) with
-# systemd-nspawn --volatile=overlay (scripts/ct.sh) and checks every step.
+# (issue 3, "What it must show" 1-12; issues 8 and 9). Builds packages with
+# pkgtool and the test double as agent binary, boots a Debian root
+# (scripts/mkimage.sh) with systemd-nspawn --volatile=overlay
+# (scripts/ct.sh) and checks every step.
 #
 # Prints "ok - ..." / "not ok - ...", timings, and as last line
 # "N passed, N failed"; exit 1 on any failure. It cannot be skipped: without
@@ -10,7 +11,30 @@
 #
 # Environment: PKGTOOL (default pkgtool/pkgtool), FAKE (default
 # tests/fake/fake-periphery), E2E_SUITE (bookworm; trixie works too),
-# E2E_IMAGE_DIR (root cache), E2E_KEEP=1 keeps the work directory.
+# E2E_IMAGE_DIR (root cache), E2E_KEEP=1 keeps the work directory,
+# E2E_SCENARIOS (space-separated names, default: all).
+#
+# Scenario files: scenarios.sh, lifecycle.sh, hostile.sh (run_scenarios),
+# then, if present, sandbox.sh (run_sandbox_scenarios) and v2.sh
+# (run_v2_scenarios). They may use, and must not rename:
+#   $W, $ROOT, $PKG, $PORT, $PASSKEY, $CT   work dir, image root, names
+#   site NAME LINE...        write $W/sites/NAME.yml (+ the common lines;
+#                            SITE_VERSION overrides komodo_version)
+#   build NAME [BINARY]      pkgtool build it into $W/pkgs/NAME (/pkgs/NAME
+#                            inside); pkg_path NAME deb|rpm prints the path
+#                            inside the container
+#   boot NAME / halt         start / stop a container (one at a time)
+#   x CMD...                 run CMD inside (argv kept exactly)
+#   check / check_not DESC CMD...   ok when CMD succeeds / fails
+#   check_wait DESC CMD...   poll up to 10 s; waitfor CMD... (no output)
+#   usctl ...                (inside) systemctl --user as komodo
+#   check_health TAG, check_running_version DESC VERSION, install_timed
+#   fs_baseline NAME         list the container's files (path, type,
+#                            owner, mode) before a scenario installs
+#   fs_check_clean NAME [PREFIX...]  after the final purge: ok only if the
+#                            listing equals the baseline, except below
+#                            the given prefixes (e.g. a kept home)
+#   fs_diff NAME             print what changed since fs_baseline NAME
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 2
@@ -104,7 +128,7 @@ site() { # name, extra yaml lines...
 	n=$1
 	shift
 	{
-		echo "komodo_version: v1.19.5"
+		echo "komodo_version: ${SITE_VERSION:-v1.19.5}"
 		echo "komodo_passkeys: [$PASSKEY]"
 		echo "komodo_periphery_port: $PORT"
 		echo "komodo_bind_ip: 127.0.0.1"
@@ -114,29 +138,36 @@ site() { # name, extra yaml lines...
 		done
 	} >"$W/sites/$n.yml"
 }
+# build NAME [BINARY]: $W/sites/NAME.yml -> $W/pkgs/NAME
+build() {
+	"$PKGTOOL" -q build "$W/sites/$1.yml" --out "$W/pkgs/$1" \
+		--binary "${2:-$W/bin/periphery}" >"$W/build-$1.log" 2>&1 ||
+		{ cat "$W/build-$1.log"; fatal "pkgtool build $1 failed"; }
+	chmod -R a+rX "$W/pkgs/$1"
+	ls "$W/pkgs/$1/"*.deb "$W/pkgs/$1/"*.rpm >/dev/null 2>&1 ||
+		fatal "pkgtool build $1 wrote no .deb/.rpm"
+}
+
+# pkg_path NAME deb|rpm: the package's path inside the container
+pkg_path() {
+	(cd "$W/pkgs/$1" && ls ./*."$2") | sed "s,^\./,/pkgs/$1/,"
+}
+
 site user "komodo_service_scope: user"
-site user2 "komodo_service_scope: user" 'package_release: "2"'
+SITE_VERSION=v1.19.6 site user2 "komodo_service_scope: user"
 site sys "komodo_service_scope: system"
-site sys2 "komodo_service_scope: system" 'package_release: "2"'
+SITE_VERSION=v1.19.6 site sys2 "komodo_service_scope: system"
 site nomod "komodo_service_scope: user" "allow_modify_komodo_user: false"
 site del "komodo_service_scope: user" "allow_delete_komodo_user: true"
 site update "komodo_service_scope: system" "komodo_action: update"
 
 t=$(now)
-for s in user sys sys2 nomod del update; do
-	"$PKGTOOL" -q build "$W/sites/$s.yml" --out "$W/pkgs/$s" \
-		--binary "$W/bin/periphery" >"$W/build-$s.log" 2>&1 ||
-		{ cat "$W/build-$s.log"; fatal "pkgtool build $s failed"; }
+for s in user sys nomod del update; do
+	build $s
 done
-"$PKGTOOL" -q build "$W/sites/user2.yml" --out "$W/pkgs/user2" \
-	--binary "$W/bin/periphery-new" >"$W/build-user2.log" 2>&1 ||
-	{ cat "$W/build-user2.log"; fatal "pkgtool build user2 failed"; }
+build user2 "$W/bin/periphery-new"
+build sys2 "$W/bin/periphery-new"
 T_BUILD=$(elapsed "$t")
-chmod -R a+rX "$W/pkgs"
-for s in user user2 sys sys2 nomod del update; do
-	ls "$W/pkgs/$s/"*.deb "$W/pkgs/$s/"*.rpm >/dev/null 2>&1 ||
-		fatal "pkgtool build $s wrote no .deb/.rpm"
-done
 
 # rpm: a shim that provides what the Debian root has through dpkg
 # (reference/testbed.md §13.1), so rpm's dependency check stays on
@@ -321,21 +352,70 @@ install_timed() { # scope, command...
 	return 0
 }
 
+# ---- file-system listings (issue 8.1: nothing left outside the package) ----
+# Volatile trees, and the package databases where the package is expected
+# to appear, are left out; everything else must come back as it was.
+fs_list() {
+	x find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
+		-o -path /tmp -o -path /var/tmp -o -path /var/log/journal \
+		-o -path /var/cache -o -path /var/lib/dpkg -o -path /var/lib/rpm \
+		-o -path /var/lib/apt -o -path /var/lib/systemd/timers \
+		-o -path /var/lib/systemd/catalog -o -path /var/lib/private \
+		-o -path /var/lib/systemd/random-seed -o -path /pkgs \
+		-o -path /var/lib/systemd/coredump \) -prune \
+		-o -printf '%y %U:%G %m %p\n' | sort -k 4
+}
+
+fs_baseline() { # name
+	fs_list >"$W/fs-$1.base"
+}
+
+# Bookkeeping of the tools the scripts call, not leftovers of the package:
+# shadow's backup files, dpkg's and apt's logs, systemd's empty state dirs.
+FS_IGNORE='^. [0-9]+:[0-9]+ [0-7]+ (/etc/(passwd|group|shadow|gshadow|subuid|subgid)-|/etc/ld\.so\.cache|/var/log/(dpkg\.log|apt|apt/.*|alternatives\.log)|/var/lib/systemd/(linger|deb-systemd-helper-enabled|deb-systemd-helper-masked|deb-systemd-user-helper-enabled))$'
+
+fs_diff() { # name
+	fs_list >"$W/fs-$1.now"
+	diff "$W/fs-$1.base" "$W/fs-$1.now" | sed -n 's/^[<>] //p' |
+		grep -Ev "$FS_IGNORE"
+}
+
+fs_check_clean() { # name [prefix...]: after the final purge
+	_n=$1
+	shift
+	fs_diff "$_n" >"$W/fs-$_n.diff"
+	for _p in "$@"; do
+		awk -v p="$_p" '{ f = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", f) }
+			f != p && substr(f, 1, length(p) + 1) != p "/"' \
+			"$W/fs-$_n.diff" >"$W/fs-$_n.diff2"
+		mv "$W/fs-$_n.diff2" "$W/fs-$_n.diff"
+	done
+	if [ -s "$W/fs-$_n.diff" ]; then
+		notok "$_n: file system as before install (nothing left, nothing stray)"
+		sed 's/^/#   changed: /' "$W/fs-$_n.diff" | head -n 30
+	else
+		ok "$_n: file system as before install (nothing left, nothing stray)"
+	fi
+}
+
 T_BOOT=
 T_ACTIVE_USER=
 T_ACTIVE_SYS=
-DEB_USER=$(cd "$W/pkgs/user" && ls ./*.deb | sed 's,^\./,/pkgs/user/,')
-DEB_USER2=$(cd "$W/pkgs/user2" && ls ./*.deb | sed 's,^\./,/pkgs/user2/,')
-DEB_SYS=$(cd "$W/pkgs/sys" && ls ./*.deb | sed 's,^\./,/pkgs/sys/,')
-DEB_SYS2=$(cd "$W/pkgs/sys2" && ls ./*.deb | sed 's,^\./,/pkgs/sys2/,')
-DEB_NOMOD=$(cd "$W/pkgs/nomod" && ls ./*.deb | sed 's,^\./,/pkgs/nomod/,')
-DEB_DEL=$(cd "$W/pkgs/del" && ls ./*.deb | sed 's,^\./,/pkgs/del/,')
-DEB_UPDATE=$(cd "$W/pkgs/update" && ls ./*.deb | sed 's,^\./,/pkgs/update/,')
-RPM_USER=$(cd "$W/pkgs/user" && ls ./*.rpm | sed 's,^\./,/pkgs/user/,')
-RPM_USER2=$(cd "$W/pkgs/user2" && ls ./*.rpm | sed 's,^\./,/pkgs/user2/,')
-RPM_SYS=$(cd "$W/pkgs/sys" && ls ./*.rpm | sed 's,^\./,/pkgs/sys/,')
+DEB_USER=$(pkg_path user deb)
+DEB_USER2=$(pkg_path user2 deb)
+DEB_SYS=$(pkg_path sys deb)
+DEB_SYS2=$(pkg_path sys2 deb)
+DEB_NOMOD=$(pkg_path nomod deb)
+DEB_DEL=$(pkg_path del deb)
+DEB_UPDATE=$(pkg_path update deb)
+RPM_USER=$(pkg_path user rpm)
+RPM_USER2=$(pkg_path user2 rpm)
+RPM_SYS=$(pkg_path sys rpm)
+RPM_SYS2=$(pkg_path sys2 rpm)
 
 . "$TOP/tests/e2e/scenarios.sh"
+. "$TOP/tests/e2e/lifecycle.sh"
+. "$TOP/tests/e2e/hostile.sh"
 
 # ---- 12 (static half): lintian on the built packages ------------------------
 for s in user sys; do
@@ -352,6 +432,12 @@ for s in user sys; do
 done
 
 run_scenarios
+# the sandbox (issue 9) and Komodo v2 key (issue 12) scenarios
+. "$TOP/tests/e2e/sandbox.sh"
+. "$TOP/tests/e2e/v2.sh"
+run_sandbox_scenarios
+run_v2_scenarios
+[ -z "$CURRENT_CT" ] || halt
 
 echo "# timings: image ${T_IMAGE} s, build ${T_BUILD} s, boots${T_BOOT} s"
 echo "# install -> agent active: user scope${T_ACTIVE_USER:- -} s; system scope${T_ACTIVE_SYS:- -} s"

@@ -1,5 +1,7 @@
 # tests/e2e/scenarios.sh - sourced by run.sh; one function per container.
-# Numbers refer to issue 3, "What it must show".
+# Numbers refer to issue 3, "What it must show". Every scenario ends with
+# a purge and fs_check_clean (issue 8.1); lifecycle.sh and hostile.sh hold
+# the scenarios of issues 8 and 9.
 # shellcheck shell=sh
 
 # state of the host that postinst may touch, for "changes nothing more"
@@ -51,6 +53,7 @@ sys_scope_checks() {
 # 1, 11, 12, 3, 4, 5: deb in user scope through its whole life
 scenario_deb_user() {
 	boot deb-user || return
+	fs_baseline deb-user
 	install_timed user dpkg -i "$DEB_USER"
 	# dpkg's own lines aside: one line of news, plus real warnings only
 	if [ "$(grep "^$PKG: " "$W/install.out" | grep -vc "^$PKG: warning: ")" -eq 1 ]; then
@@ -93,10 +96,15 @@ scenario_deb_user() {
 		notok "11: the agent was not restarted"
 	fi
 
-	# 3: upgrade, with a local config edit and some data
+	# 3: upgrade to the next release, with a local config edit and some
+	# data; no --force-conf* and no terminal (issue 8.2: unattended
+	# upgrades must not stop at the conffile prompt)
 	x sh -c 'echo "# local edit" >>/etc/komodo/periphery.config.toml && runuser -u komodo -- touch /home/komodo/.komodo/repos/data-kept'
 	uid1=$(x id -u komodo)
-	install_timed user dpkg -i --force-confold "$DEB_USER2"
+	install_timed user sh -c "dpkg -i $DEB_USER2 </dev/null"
+	check "3: package state ii after the upgrade" sh -c \
+		"[ \"\$(dpkg-query -W -f '\${db:Status-Abbrev}' $PKG)\" = 'ii ' ]"
+	check_not "3: no .dpkg-dist/.dpkg-old beside the config" sh -c 'ls /etc/komodo/*.dpkg-*' 
 	check "3: packaged binary is the new one" sh -c '[ "$(periphery --version)" = "periphery 1.19.6" ]'
 	check_running_version "3: the running agent is the new binary" 1.19.6
 	check_wait "3: agent active after upgrade" usctl is-active --quiet periphery.service
@@ -120,7 +128,9 @@ scenario_deb_user() {
 	check_not "5: purge: config gone" test -e /etc/komodo/periphery.config.toml
 	check_not "5: purge: package state gone" test -e /var/lib/$PKG
 	check "5: purge: user and home kept" sh -c 'id komodo && test -d /home/komodo'
-	# ...unless KOMODO_DELETE_USER=yes
+	# ...unless KOMODO_DELETE_USER=yes (for an account the package made:
+	# after the purge above it is the admin's, so start afresh)
+	x userdel -r komodo 2>/dev/null
 	x dpkg -i "$DEB_USER" >/dev/null 2>&1
 	waitfor usctl is-active --quiet periphery.service
 	check "5: KOMODO_DELETE_USER=yes dpkg -P succeeds" env KOMODO_DELETE_USER=yes dpkg -P $PKG
@@ -129,12 +139,14 @@ scenario_deb_user() {
 	check_not "5: KOMODO_DELETE_USER=yes: home gone" test -e /home/komodo
 	check "5: KOMODO_DELETE_USER=yes: nothing of the package left" sh -c \
 		"! test -e /var/lib/systemd/linger/komodo && ! test -e /var/lib/$PKG && ! test -e /etc/komodo/periphery.config.toml && ! dpkg -s $PKG >/dev/null 2>&1 && ! pgrep -x periphery"
+	fs_check_clean deb-user
 	halt
 }
 
 # 2 and 9: system scope, then scope switch system -> user -> system
 scenario_deb_system() {
 	boot deb-system || return
+	fs_baseline deb-system
 	install_timed system dpkg -i "$DEB_SYS"
 	sys_scope_checks 2
 	check_health 2
@@ -150,6 +162,8 @@ scenario_deb_system() {
 	check_not "9: user -> system: linger the package enabled is off" test -e /var/lib/systemd/linger/komodo
 	sys_scope_checks 9
 	check_health 9
+	check "9: KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P $PKG
+	fs_check_clean deb-system
 	halt
 }
 
@@ -157,6 +171,7 @@ scenario_deb_system() {
 scenario_deb_delete() {
 	boot deb-delete || return
 	x groupadd --system docker
+	fs_baseline deb-delete
 	install_timed user dpkg -i "$DEB_DEL"
 	check "7 (allowed): komodo added to an existing docker group" sh -c 'id -nG komodo | grep -qw docker'
 	if grep -q "group 'docker' does not exist" "$W/install.out"; then
@@ -170,12 +185,14 @@ scenario_deb_delete() {
 	check_not "5: allow_delete_komodo_user: user gone" getent passwd komodo
 	check_not "5: allow_delete_komodo_user: home gone" test -e /home/komodo
 	check_not "5: allow_delete_komodo_user: no process of the user left" pgrep -x periphery
+	fs_check_clean deb-delete
 	halt
 }
 
 # 6: komodo_action: update
 scenario_deb_update() {
 	boot deb-update || return
+	fs_baseline deb-update-fail
 	if x dpkg -i "$DEB_UPDATE" >"$W/u.out" 2>&1; then
 		notok "6: update without the user fails"
 	else
@@ -190,8 +207,11 @@ scenario_deb_update() {
 	check "6: nothing unpacked, package not (half-)installed" sh -c \
 		"! test -e /usr/bin/periphery && ! test -e /etc/komodo/periphery.config.toml && st=\$(dpkg-query -W -f '\${db:Status-Status}' $PKG 2>/dev/null); [ -z \"\$st\" ] || [ \"\$st\" = not-installed ]"
 	check_not "6: no user created" getent passwd komodo
+	x dpkg -P $PKG >/dev/null 2>&1
+	fs_check_clean deb-update-fail
 	# with an existing (differently set up) user: installs, user untouched
 	x sh -c 'groupadd komodo && useradd -g komodo -s /bin/bash -d /srv/komodo-home -m komodo'
+	fs_baseline deb-update
 	x sh -c 'getent passwd komodo; id -nG komodo' >"$W/u1"
 	check "6: update with the user present installs" dpkg -i "$DEB_UPDATE"
 	x sh -c 'getent passwd komodo; id -nG komodo' >"$W/u2"
@@ -202,6 +222,10 @@ scenario_deb_update() {
 		diff "$W/u1" "$W/u2" | sed 's/^/#   /'
 	fi
 	check_wait "6: agent active" systemctl is-active --quiet periphery.service
+	check "6: KOMODO_DELETE_USER=yes dpkg -P keeps the admin's own user" sh -c \
+		"KOMODO_DELETE_USER=yes dpkg -P $PKG 2>&1 | grep 'existed before' && id komodo && test -d /srv/komodo-home"
+	# the site's komodo_home (made by postinst) holds the kept user's data
+	fs_check_clean deb-update /home/komodo
 	halt
 }
 
@@ -209,6 +233,7 @@ scenario_deb_update() {
 scenario_deb_nomod() {
 	boot deb-nomod || return
 	x groupadd docker
+	fs_baseline deb-nomod
 	check "7: install succeeds" sh -c "dpkg -i $DEB_NOMOD >/tmp/out 2>&1; rc=\$?; cat /tmp/out; exit \$rc"
 	if grep -q 'allow_modify_komodo_user is false' "$W/check.out" && grep -q 'linger' "$W/check.out"; then
 		ok "7: warning says what allow_modify_komodo_user: false means"
@@ -221,11 +246,19 @@ scenario_deb_nomod() {
 	check_not "7: not added to docker" sh -c 'id -nG komodo | grep -qw docker'
 	check "7: enable link made (starts when komodo logs in)" test -L /home/komodo/.config/systemd/user/default.target.wants/periphery.service
 	check "7: warning printed once" sh -c "DPKG_MAINTSCRIPT_PACKAGE=$PKG /var/lib/dpkg/info/$PKG.postinst configure 1.19.5-1 2>&1 | grep -c allow_modify | grep -qx 0"
+	check "7: dpkg -P" dpkg -P $PKG
+	# the user (made by the package, not deleted) keeps its home
+	fs_check_clean deb-nomod /home/komodo
 	halt
 }
 
 # 8: install with no running systemd, then boot
 scenario_offline() {
+	# the baseline from a boot of the same image (the offline root is
+	# installed into before it ever boots)
+	boot offline-base || return
+	fs_baseline offline
+	halt
 	o=$W/offline
 	mkdir -p "$o/upper" "$o/work" "$o/merged"
 	if ! mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$o/upper,workdir=$o/work" "$o/merged"; then
@@ -255,6 +288,8 @@ EOS
 		check_wait "8: after boot the agent is active in komodo's user manager" usctl is-active --quiet periphery.service
 		echo "# boot -> agent active: $(elapsed "$t") s"
 		check_health 8
+		check "8: KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P $PKG
+		fs_check_clean offline
 	else
 		cat "$W/boot-offline.log"
 		notok "8: offline-installed root boots"
@@ -267,6 +302,7 @@ EOS
 scenario_rpm() {
 	boot rpm || return
 	check "10: provides shim installs" rpm -i --dbpath /var/lib/rpm /pkgs/shim/shim.rpm
+	fs_baseline rpm
 	install_timed user rpm -i --dbpath /var/lib/rpm "$RPM_USER"
 	user_scope_checks "10 (1, rpm -i)"
 	check_health "10 (1)"
@@ -276,12 +312,16 @@ scenario_rpm() {
 	check_running_version "10 (3): the running agent is the new binary" 1.19.6
 	check_wait "10 (3): agent active after rpm -U" usctl is-active --quiet periphery.service
 	check "10 (3): edited config kept, data kept" sh -c 'grep -q "^# local edit" /etc/komodo/periphery.config.toml && test -e /home/komodo/.komodo/repos/data-kept'
+	check_not "10 (3, issue 8.2): no .rpmnew: the site did not change the config" \
+		sh -c 'ls /etc/komodo/*.rpmnew'
 	check "10 (3): linger still on" test -e /var/lib/systemd/linger/komodo
 	check "10 (4): rpm -e succeeds" rpm -e --dbpath /var/lib/rpm $PKG
 	check_not "10 (4): agent stopped" pgrep -x periphery
 	check_not "10 (4): enable link gone" test -e /home/komodo/.config/systemd/user/default.target.wants/periphery.service
 	check_not "10 (4): linger off" test -e /var/lib/systemd/linger/komodo
 	check "10 (4/5): user and home kept; edited config kept as .rpmsave" sh -c 'id komodo && test -d /home/komodo/.komodo && test -e /etc/komodo/periphery.config.toml.rpmsave'
+	# the kept account is now the admin's: start afresh for the deletion
+	x userdel -r komodo 2>/dev/null
 	# system scope, erase with deletion
 	install_timed system rpm -i --dbpath /var/lib/rpm "$RPM_SYS"
 	sys_scope_checks "10 (2)"
@@ -291,11 +331,15 @@ scenario_rpm() {
 	check_not "10 (5): user gone" getent passwd komodo
 	check_not "10 (5): home gone" test -e /home/komodo
 	check_not "10 (5): unit disabled" test -e /etc/systemd/system/multi-user.target.wants/periphery.service
+	# rpm keeps an edited config as .rpmsave (and so its directory)
+	fs_check_clean rpm /etc/komodo/periphery.config.toml.rpmsave /etc/komodo
 	halt
 }
 
 run_scenarios() {
-	for sc in ${E2E_SCENARIOS:-deb_user deb_system deb_delete deb_update deb_nomod offline rpm}; do
+	for sc in ${E2E_SCENARIOS:-deb_user deb_system deb_delete deb_update \
+		deb_nomod offline rpm conffile paths_out docker_late no_git \
+		delete_user ids hostile symlink purge_guard v2_key}; do
 		echo "# --- scenario $sc"
 		t=$(now)
 		"scenario_$sc"

@@ -14,11 +14,26 @@
 #  - errors are {"error": ..., "trace": [...]}; "not found" is a 500;
 #  - CreateServer fills the v1/v2 defaults (enabled false), 409 on a taken
 #    name, 400 on an empty one; UpdateServer merges only the given fields;
-#  - GetVersion in both flavours, GET /version (plain text) only in v2.
+#  - GetVersion in both flavours, GET /version (plain text) only in v2;
+#  - reply shapes are those of the official client's types.d.ts
+#    (komodo_client 1.19.1 and 2.3.2): ListServers items carry every
+#    required info field, GetCoreInfo its v1 or v2 fields (v2: Core's
+#    public key, a real X25519 SPKI key);
+#  - v2: CreateServer takes a top-level public_key (stored as
+#    info.public_key), UpdateServerPublicKey sets it (returns an Update);
+#    ListServers is paged (page, limit; default --default-limit, 50 as in
+#    Core's code, "30" in its docs; limit 0 = all), sorted by name, and a
+#    24-hex name in query.names selects by id (split_names);
+#  - names: empty (before trimming) is a 400, then trimmed with newlines
+#    turned into "_", a valid ObjectId (any case) is a 400 "Valid ObjectIds
+#    cannot be used as names"; GetServer/UpdateServer take an id when the
+#    reference is a valid ObjectId, else a name (id_or_name_filter).
 #
 # Test-only endpoints under /_fake/ (no auth, not logged): GET state (the
 # stored servers, passkeys included: for comparisons in tests), POST seed
-# (store servers), POST inject (make the next calls fail).
+# (store servers; {"count": N, "prefix": P} seeds N of them), POST inject
+# (make the next calls fail), POST core_key ({"public_key": K}: Core's key
+# rotated).
 #
 # Every other request is appended to --log as one JSON line with the API
 # key, the secret and every passkey replaced by "***".
@@ -32,7 +47,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 READ = {"GetVersion", "ListServers", "GetServer", "GetCoreInfo"}
-WRITE = {"CreateServer", "UpdateServer", "DeleteServer"}
+WRITE = {"CreateServer", "UpdateServer", "DeleteServer",
+         "UpdateServerPublicKey"}
+V2_ONLY = {"UpdateServerPublicKey"}
+# Core's public key: a real X25519 key (base64 SPKI), as GetCoreInfo gives
+CORE_KEY = ["MCowBQYDK2VuAyEAc4IBNQ1h5zTratdmGK4Gd3tNjWr1/OCRWL2Ar4FkIUY="]
+OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 SECRET_FIELDS = {"passkey"}
 
 lock = threading.Lock()
@@ -76,23 +96,120 @@ def default_config():
             "maintenance_windows": []}
 
 
-def new_server(name, config):
+def new_server(name, config, public_key=None):
     next_id[0] += 1
     c = default_config()
     c.update(config or {})
     return {"_id": {"$oid": "%024x" % next_id[0]}, "name": name,
             "description": "", "template": False, "tags": [],
             "info": None if args.flavour == "v1" else
-            {"attempted_public_key": "", "public_key": ""},
+            {"attempted_public_key": "", "public_key": public_key or ""},
             "config": c, "base_permission": "None",
             "updated_at": int(time.time() * 1000)}
 
 
+def is_object_id(ref):
+    return isinstance(ref, str) and OBJECT_ID.fullmatch(ref) is not None
+
+
 def find(ref):
+    # id_or_name_filter: a valid ObjectId is only ever an id
     for s in servers:
-        if s["_id"]["$oid"] == ref or s["name"] == ref:
+        if is_object_id(ref):
+            if s["_id"]["$oid"] == ref.lower():
+                return s
+        elif s["name"] == ref:
             return s
     return None
+
+
+def list_item(s):
+    c = s["config"]
+    info = {"state": "Ok" if c["enabled"] else "Disabled",
+            "region": c["region"], "address": c["address"],
+            "external_address": c["external_address"],
+            "send_unreachable_alerts": c["send_unreachable_alerts"],
+            "send_cpu_alerts": c["send_cpu_alerts"],
+            "send_mem_alerts": c["send_mem_alerts"],
+            "send_disk_alerts": c["send_disk_alerts"],
+            "send_version_mismatch_alerts":
+            c["send_version_mismatch_alerts"]}
+    if args.flavour == "v1":
+        info.update({"version": "Unknown", "terminals_disabled": False,
+                     "container_exec_disabled": False})
+    else:
+        # optional_string(): empty strings are left out
+        for k in ("address", "external_address"):
+            if not info[k]:
+                del info[k]
+        info["alerting_thresholds"] = {
+            k: c[k] for k in ("cpu_warning", "cpu_critical", "mem_warning",
+                              "mem_critical", "disk_warning",
+                              "disk_critical")}
+        info.update({"terminals_disabled": True,
+                     "container_terminals_disabled": True})
+        if s["info"]["attempted_public_key"]:
+            info["attempted_public_key"] = s["info"]["attempted_public_key"]
+    return {"id": s["_id"]["$oid"], "type": "Server", "name": s["name"],
+            "template": s["template"], "tags": s["tags"], "info": info}
+
+
+def list_servers(params):
+    params = params or {}
+    q = params.get("query") or {}
+    names = q.get("names") or []
+    if isinstance(names, str):
+        names = [n for n in re.split(r"[,\n]", names) if n.strip()]
+    ids, plain = [], names
+    if args.flavour == "v2":
+        # split_names(): valid ObjectIds select by _id
+        ids = [n.lower() for n in names if is_object_id(n)]
+        plain = [n for n in names if not is_object_id(n)]
+    out = [list_item(s) for s in sorted(servers, key=lambda x: x["name"])
+           if (not ids or s["_id"]["$oid"] in ids)
+           and (not plain or s["name"] in plain)]
+    if args.flavour == "v1" or tuple(
+            int(x) for x in args.version.split(".")[:2]) < (2, 3):
+        return out  # no paging before 2.3.0
+    limit = params.get("limit")
+    if limit is None:
+        limit = args.default_limit
+    page = params.get("page") or 0
+    if limit == 0:
+        return out
+    return out[page * limit:(page + 1) * limit]
+
+
+def core_info():
+    if args.flavour == "v1":
+        return {"title": "Komodo", "monitoring_interval": "15-sec",
+                "webhook_base_url": "", "transparent_mode": False,
+                "ui_write_disabled": False,
+                "disable_non_admin_create": False,
+                "disable_confirm_dialog": False,
+                "github_webhook_owners": [],
+                "disable_websocket_reconnect": False,
+                "enable_fancy_toml": False, "timezone": ""}
+    return {"title": "Komodo", "monitoring_interval": "15-sec",
+            "webhook_base_url": "", "transparent_mode": False,
+            "ui_write_disabled": False, "disable_non_admin_create": False,
+            "disable_confirm_dialog": False,
+            "disable_websocket_reconnect": False,
+            "enable_fancy_toml": False, "timezone": "",
+            "public_key": CORE_KEY[0],
+            "default_pagination_limit": args.default_limit}
+
+
+def update_of(s, operation, log):
+    now = int(time.time() * 1000)
+    return {"_id": {"$oid": "%024x" % (next_id[0] + 0x1000)},
+            "operation": operation, "start_ts": now, "success": True,
+            "operator": "fake-user",
+            "target": {"type": "Server", "id": s["_id"]["$oid"]},
+            "logs": [{"stage": log, "command": "", "stdout": "",
+                      "stderr": "", "success": True, "start_ts": now,
+                      "end_ts": now}],
+            "end_ts": now, "status": "Complete"}
 
 
 class ApiError(Exception):
@@ -121,26 +238,9 @@ def call(kind, params, body_tagged):
     if kind == "GetVersion":
         return {"version": args.version}
     if kind == "GetCoreInfo":
-        return {"title": "fake", "public_key": "" if args.flavour == "v1"
-                else "MCowBQYDK2VuAyEAfake"}
+        return core_info()
     if kind == "ListServers":
-        q = (params or {}).get("query") or {}
-        names = q.get("names") or []
-        if isinstance(names, str):
-            names = [n for n in re.split(r"[,\n]", names) if n.strip()]
-        out = []
-        for s in servers:
-            if names and s["name"] not in names:
-                continue
-            c = s["config"]
-            info = {"state": "Ok" if c["enabled"] else "Disabled",
-                    "region": c["region"], "address": c["address"],
-                    "external_address": c["external_address"],
-                    "version": "Unknown"}
-            out.append({"id": s["_id"]["$oid"], "type": "Server",
-                        "name": s["name"], "template": False, "tags": [],
-                        "info": info})
-        return out
+        return list_servers(params)
     if kind == "GetServer":
         ref = need(params, "server", body_tagged)
         s = find(ref)
@@ -149,17 +249,28 @@ def call(kind, params, body_tagged):
         return s
     if kind == "CreateServer":
         name = need(params, "name", body_tagged)
+        if not name:
+            raise ApiError(400, "Must provide non-empty name for resource")
         name = str(name).strip().replace("\n", "_")
-        if not name or re.fullmatch(r"[0-9a-f]{24}", name):
-            raise ApiError(400, "Must provide non-empty name for resource"
-                           if not name else "valid ObjectIds cannot be "
-                           "used as names")
+        if is_object_id(name):
+            raise ApiError(400, "Valid ObjectIds cannot be used as names")
         if find(name):
             raise ApiError(409, "Resource with name '%s' already exists"
                            % name)
-        s = new_server(name, params.get("config"))
+        s = new_server(name, params.get("config"),
+                       params.get("public_key") if args.flavour == "v2"
+                       else None)
         servers.append(s)
         return s
+    if kind == "UpdateServerPublicKey":
+        ref = need(params, "server", body_tagged)
+        key = need(params, "public_key", body_tagged)
+        s = find(ref)
+        if not s:
+            raise not_found(ref)
+        s["info"]["public_key"] = key
+        return update_of(s, "UpdateServerKey",
+                         "Update Server Public Key")
     if kind == "UpdateServer":
         ref = need(params, "id", body_tagged)
         config = need(params, "config", body_tagged)
@@ -292,6 +403,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             kind, params = parts[1], req
         known = READ if group == "read" else WRITE
+        if args.flavour == "v1":
+            known = known - V2_ONLY
         if kind not in known:
             if body_tagged:
                 return self.fail(ApiError(422, "Failed to deserialize the "
@@ -344,8 +457,14 @@ class Handler(BaseHTTPRequestHandler):
     def control(self, req):
         with lock:
             if self.path == "/_fake/seed":
+                if isinstance(req, dict):
+                    req = [{"name": "%s%03d" % (req["prefix"], i)}
+                           for i in range(req["count"])]
                 for s in req:
-                    servers.append(new_server(s["name"], s.get("config")))
+                    servers.append(new_server(s["name"], s.get("config"),
+                                              s.get("public_key")))
+            elif self.path == "/_fake/core_key":
+                CORE_KEY[0] = req["public_key"]
             elif self.path == "/_fake/inject":
                 injections.append(req)
             elif self.path == "/_fake/reset":
@@ -364,6 +483,7 @@ def main():
     p.add_argument("--secret", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--port-file", required=True)
+    p.add_argument("--default-limit", type=int, default=50)
     args = p.parse_args()
     if args.version is None:
         args.version = "1.19.5" if args.flavour == "v1" else "2.3.2"

@@ -15,6 +15,7 @@
  *   periphery_config.c  config paths, merge, env overrides, schema, defaults
  *   periphery_net.c     IP/CIDR matching, HTTP server, TLS
  *   periphery_keys.c    v2 X25519 key pair files and `periphery key ...`
+ *   periphery_probe.c   test-only FakeSandboxProbe request (systemd sandbox)
  *   periphery_main.c    command line, version, startup side effects
  *
  * Conventions: functions return 0 or -1 and report their own error once;
@@ -232,6 +233,12 @@ int bind_addr_parse(const char *bind_ip, unsigned port,
 int server_run(const struct pconf *c, const struct pver *v);
 /* Outbound-only v2: no listener; waits for SIGTERM. Returns exit status. */
 int wait_for_sigterm(void);
+
+/* ---- periphery_probe.c ----------------------------------------------- */
+
+/* Test-only FakeSandboxProbe: what the agent's job needs, tried from
+ * inside the running agent; one "ok|fail|denied|writable ..." line each. */
+void probe_run(const struct pconf *c, struct sbuf *out);
 
 /* ---- periphery_keys.c ------------------------------------------------ */
 

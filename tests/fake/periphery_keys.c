@@ -8,10 +8,11 @@
  * at every start, mode 0600, with periphery.pub next to it, and startup
  * panics if that cannot be written.
  *
- * Encoding is an approximation of mogh_pki: private keys as base64 PKCS#8
- * DER, public keys as base64 SPKI DER (what core_public_keys accepts).
- * Reading also accepts PEM and a raw 32-byte base64 key, so a key written
- * by another tool in one of those forms is not rejected by the double.
+ * Encoding as mogh_pki 1.1.3 (moghtech/lib crates/pki): private keys as
+ * base64 PKCS#8 DER, public keys as base64 SPKI DER (what Core stores and
+ * compares as a string, and what core_public_keys accepts). A key file
+ * must be PEM or exactly the 64 base64 characters, as the real loader
+ * wants; `key compute` also accepts a raw 32-byte base64 key.
  */
 #include "periphery.h"
 
@@ -122,22 +123,30 @@ int key_compute(const char *priv, char **pub)
 	return *pub ? 0 : -1;
 }
 
-static int write_private(const char *path, const char *text)
+/* Writes a key as mogh_pki's write_pem_sync does: PEM, mode 0600. */
+static int write_private(const char *path, const char *label,
+			 const char *body)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *text = xasprintf("-----BEGIN %s-----\n%s\n-----END %s-----",
+			       label, body, label);
 	size_t n = strlen(text);
 
-	if (fd < 0)
+	if (fd < 0) {
+		free(text);
 		return -1;
+	}
 	/* open() honours an existing file's mode; the key must be 0600. */
 	if (fchmod(fd, 0600) < 0 || write(fd, text, n) != (ssize_t)n ||
 	    write(fd, "\n", 1) != 1) {
 		int e = errno;
 
 		close(fd);
+		free(text);
 		errno = e;
 		return -1;
 	}
+	free(text);
 	return close(fd);
 }
 
@@ -160,12 +169,14 @@ int key_ensure(const char *setting)
 	}
 	path = setting + 5;
 	if (read_file(path, &data, &len) == 0) {
-		char *end = data + len;
-
-		while (end > data && (end[-1] == '\n' || end[-1] == '\r' ||
-				      end[-1] == ' '))
-			*--end = '\0';
-		if (key_compute(data, &pub) < 0)
+		/* mogh_pki Pkcs8PrivateKey::from_file: PEM, or exactly the 64
+		 * characters of base64 PKCS#8 (a trailing newline is 65), or
+		 * up to 32 raw bytes; nothing is trimmed */
+		if (strncmp(data, "-----BEGIN", 10) && len != 64 && len > 32)
+			perr("Error: Failed to read private key at \"%s\": "
+			     "Private key must be 32 characters or less, or "
+			     "pkcs8 encoded.", path);
+		else if (key_compute(data, &pub) < 0)
 			perr("Error: %s does not hold a valid X25519 private "
 			     "key", path);
 		else
@@ -180,7 +191,8 @@ int key_ensure(const char *setting)
 	dir = path_parent(path);
 	pubpath = xasprintf("%s/periphery.pub", dir);
 	if (mkdir_all(dir, 0777) < 0 || key_generate(&priv, &pub) < 0 ||
-	    write_private(path, priv) < 0 || write_private(pubpath, pub) < 0) {
+	    write_private(path, "PRIVATE KEY", priv) < 0 ||
+	    write_private(pubpath, "PUBLIC KEY", pub) < 0) {
 		/* The real agent panics here (§9.1). */
 		perr("thread 'main' panicked:\nFailed to write private key "
 		     "to %s: %s", path, strerror(errno));

@@ -877,6 +877,12 @@ static void route_v1(struct conn *k, struct request *q, struct sbuf *buf,
 		sbuf_adds(&r->body, "{\"version\":");
 		sbuf_add_json_str(&r->body, s->v->text);
 		sbuf_addc(&r->body, '}');
+	} else if (!strcmp(type, "FakeSandboxProbe")) {
+		/* test-only: tests/e2e/sandbox.sh (behind the passkey) */
+		r->what = "FakeSandboxProbe";
+		r->code = 200;
+		r->type = "text/plain";
+		probe_run(k->srv->c, &r->body);
 	} else {
 		char *m = xasprintf("Failed to deserialize the JSON body into "
 				    "the target type: unknown variant `%s` "

@@ -116,7 +116,8 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 	pkg_add_require(p, "adduser", NULL, 0);
 	pkg_add_require(p, "libc6", "2.36", DEP_GREATER | DEP_EQUAL);
 	pkg_add_require(p, "ca-certificates", NULL, 0);
-	pkg_add_recommend(p, "docker.io | docker-ce");
+	pkg_add_require(p, "git", NULL, DEP_RECOMMENDS);
+	pkg_add_require(p, "docker.io | docker-ce", NULL, DEP_SUGGESTS);
 	p->mtime = MTIME;
 	p->comp = comp;
 
@@ -175,7 +176,8 @@ static const char control_want[] =
 	 * 1, config 1, long file 1, empty 0 */
 	"Installed-Size: 311\n"
 	"Depends: adduser, libc6 (>= 2.36), ca-certificates\n"
-	"Recommends: docker.io | docker-ce\n"
+	"Recommends: git\n"
+	"Suggests: docker.io | docker-ce\n"
 	"Section: admin\n"
 	"Priority: optional\n"
 	"Homepage: https://komo.do\n"
@@ -244,7 +246,7 @@ TEST(deb_layout)
 	/* control.tar: strcmp order, modes, root, only known members */
 	CHECK_RUN("drwxr-xr-x root/root 0 2023-11-14 22:13 ./\n"
 		  "-rw-r--r-- root/root 34 2023-11-14 22:13 ./conffiles\n"
-		  "-rw-r--r-- root/root 450 2023-11-14 22:13 ./control\n"
+		  "-rw-r--r-- root/root 464 2023-11-14 22:13 ./control\n"
 		  "-rw-r--r-- root/root 413 2023-11-14 22:13 ./md5sums\n"
 		  "-rwxr-xr-x root/root 32 2023-11-14 22:13 ./postinst\n"
 		  "-rwxr-xr-x root/root 17 2023-11-14 22:13 ./postrm\n"
@@ -435,7 +437,7 @@ TEST(deb_errors)
 	CHECK(deb_write(&p, TMP "/e.deb") == -1);
 	capture_end(&c);
 	CHECK_STR_EQ(c.msg, "pkgtool: error: control field 'Description' "
-			    "must be one line: 'two\nPackage: evil'\n");
+			    "must be one line: 'two\\nPackage: evil'\n");
 	free(c.msg);
 	pkg_release(&p);
 
@@ -476,7 +478,7 @@ TEST(deb_errors)
 	CHECK(deb_write(&p, TMP "/e.deb") == -1);
 	capture_end(&c);
 	CHECK_STR_EQ(c.msg, "pkgtool: error: payload path contains a newline: "
-			    "'/usr/share/komodo-periphery/two\nlines'\n");
+			    "'/usr/share/komodo-periphery/two\\nlines'\n");
 	free(c.msg);
 	pkg_release(&p);
 

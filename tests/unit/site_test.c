@@ -184,3 +184,131 @@ TEST(tmpl_filters)
 	buf_release(&b);
 	sval_free(m);
 }
+
+/* Later stages (render, scripts) see the one normalised spelling. */
+TEST(site_paths_stored_normalised)
+{
+	struct site s;
+	char *d;
+
+	CHECK(load(&s,
+		   "komodo_home: //srv//komodo/./\n"
+		   "komodo_config_dir: /etc/komodo/\n"
+		   "komodo_exclude_disk_mounts: [/mnt//a/]\n",
+		   &d) == 0);
+	CHECK_STR_EQ(site_str(&s, "komodo_home"), "/srv/komodo");
+	CHECK_STR_EQ(site_str(&s, "komodo_root_directory"),
+		     "/srv/komodo/.komodo");
+	CHECK_STR_EQ(site_str(&s, "komodo_repo_dir"),
+		     "/srv/komodo/.komodo/repos");
+	CHECK_STR_EQ(site_str(&s, "komodo_config_dir"), "/etc/komodo");
+	CHECK_STR_EQ(site_get(&s, "komodo_exclude_disk_mounts")->items[0]->str,
+		     "/mnt/a");
+	CHECK_STR_EQ(d, "");
+	free(d);
+	site_release(&s);
+}
+
+TEST(site_refuses_system_dirs_however_spelt)
+{
+	static const char *const bad[] = {
+		"komodo_home: /.\n",
+		"komodo_home: //home\n",
+		"komodo_home: /home/.\n",
+		"komodo_home: /var/lib/\n",
+		"komodo_root_directory: /etc\n",
+		"komodo_root_directory: /usr/bin\n",
+		"komodo_repo_dir: /usr/lib/x\n",
+		"komodo_stack_dir: /boot/k\n",
+		"komodo_build_dir: /proc/1\n",
+		"komodo_home: /dev/shm/k\n",
+		"komodo_home: /sys/k\n",
+		"komodo_home: /run/k\n",
+		"komodo_config_dir: /\n",
+		"komodo_config_dir: /usr\n",
+		"komodo_config_dir: /etc\n",
+		"komodo_config_dir: /srv/komodo\n",
+		"komodo_config_path: /etc/.\n",
+		"komodo_user: root\n",
+		"komodo_group: root\n",
+		"komodo_uid: 0\n",
+		"komodo_gid: 0\n",
+	};
+	struct site s;
+	size_t i;
+	char *d;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int r = load(&s, bad[i], &d);
+
+		if (r != -1 || !strstr(d, "t.yml:1:"))
+			fprintf(stderr, "accepted or unlocated: %s", bad[i]);
+		CHECK(r == -1);
+		CHECK(strstr(d, "t.yml:1:") != NULL);
+		free(d);
+		site_release(&s);
+	}
+}
+
+TEST(site_wrong_shapes_do_not_crash)
+{
+	static const char *const bad[] = {
+		"komodo_passkeys: {a: {b: c}}\n",
+		"komodo_allowed_ips: {a: {b: c}}\n",
+		"komodo_include_disk_mounts: {a: {b: c}}\n",
+		"komodo_core_address: {a: {b: c}}\n",
+		"package_formats: {a: {b: c}}\n",
+		"package_architectures: {a: {b: c}}\n",
+		"komodo_core_public_key: {a: {b: c}}\n",
+	};
+	struct site s;
+	size_t i;
+	char *d;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK(load(&s, bad[i], &d) == -1);
+		CHECK(strstr(d, "not a mapping") != NULL);
+		free(d);
+		site_release(&s);
+	}
+}
+
+TEST(site_nul_and_escaped_diagnostics)
+{
+	static const char yaml[] = "komodo_user: \"a\\0;id\"\n"
+				   "komodo_group: \"\\e[2J\\x9b\"\n";
+	struct site s;
+	char *d;
+
+	CHECK(load(&s, yaml, &d) == -1);
+	CHECK(strstr(d, "t.yml:1:14: error: a NUL byte") != NULL);
+	free(d);
+	site_release(&s);
+	CHECK(load(&s, strchr(yaml, '\n') + 1, &d) == -1);
+	CHECK(strstr(d, "'komodo_group' is '\\x1b[2J\\xc2\\x9b'") != NULL);
+	CHECK(strchr(d, '\033') == NULL);
+	free(d);
+	site_release(&s);
+}
+
+TEST(tmpl_list_of_mappings_is_an_error)
+{
+	struct sval *m = sval_new(SV_MAP, NULL), *l = sval_new(SV_SEQ, NULL);
+	struct sval *e = sval_new(SV_MAP, NULL);
+	struct buf b = BUF_INIT;
+	const char *src[] = { "{{ env }}", "{{ env | toml }}", "{{ env | sh }}" };
+	FILE *f = fopen("/dev/null", "w");
+	size_t i;
+
+	sval_map_put(e, "name", NULL, sval_scalar("A", NULL));
+	sval_push(l, e);
+	sval_map_put(m, "env", NULL, l);
+	diag_set_stream(f);
+	for (i = 0; i < ARRAY_SIZE(src); i++)
+		CHECK(tmpl_expand("x", src[i], strlen(src[i]), lookup, m, &b) <
+		      0);
+	diag_set_stream(NULL);
+	fclose(f);
+	buf_release(&b);
+	sval_free(m);
+}

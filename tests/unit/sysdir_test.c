@@ -40,3 +40,15 @@ TEST(sysdir_find_is_or_above)
 	CHECK(!path_within("/etcetera", "/etc"));
 	CHECK(path_within("/x", "/"));
 }
+
+TEST(sysdir_root_tree_below)
+{
+	CHECK_STR_EQ(sysdir_root_tree("/etc/komodo"), "/etc");
+	CHECK_STR_EQ(sysdir_root_tree("/usr/local/komodo"), "/usr");
+	CHECK_STR_EQ(sysdir_root_tree("/run/k"), "/run");
+	CHECK_STR_EQ(sysdir_root_tree("/boot"), "/boot");
+	CHECK(sysdir_root_tree("/var/lib/komodo") == NULL);
+	CHECK(sysdir_root_tree("/home/komodo") == NULL);
+	CHECK(sysdir_root_tree("/etcetera") == NULL);
+	CHECK(sysdir_root_tree("/srv/komodo") == NULL);
+}

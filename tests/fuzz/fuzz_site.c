@@ -1,0 +1,112 @@
+/* fuzz_site.c - libFuzzer target: site file -> validation -> render -> plan
+ * SPDX-License-Identifier: MIT
+ *
+ * The input is a site file. Whatever loads is rendered (config, unit, env,
+ * sysusers), planned into both package formats and its scripts, for the
+ * site and for its first hosts, as `pkgtool build` would: a crash, leak
+ * or undefined behaviour anywhere on that path is a finding.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "pkg.h"
+#include "plan.h"
+#include "render.h"
+#include "site.h"
+#include "util.h"
+#include "version.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	/* diagnostics are expected by the thousand; keep the log readable */
+	if (!getenv("FUZZ_VERBOSE"))
+		diag_set_stream(fopen("/dev/null", "w"));
+	/* !env values: one known variable, so that path is reached too */
+	setenv("FUZZ_ENV", "from-env", 1);
+	return 0;
+}
+
+static void plan_all(const struct site *s, const struct version *v)
+{
+	static const enum plan_format formats[] = { FORMAT_DEB, FORMAT_RPM };
+	struct plan_opts po;
+	struct buf b = BUF_INIT;
+	struct pkg p;
+	size_t f, i;
+
+	for (f = 0; f < 2; f++) {
+		memset(&po, 0, sizeof(po));
+		po.format = formats[f];
+		po.arch = "amd64";
+		po.binary = "/dev/null";
+		po.mtime = 1700000000;
+		pkg_init(&p);
+		plan_pkg(s, v, &po, &p);
+		pkg_release(&p);
+		for (i = 0; i < SCRIPT_MAX; i++) {
+			plan_script(s, v, formats[f], (enum pkg_script)i, &b);
+			buf_reset(&b);
+		}
+		plan_filename(s, v, formats[f], "arm64", &b);
+		buf_reset(&b);
+	}
+	buf_release(&b);
+}
+
+static void render_all(const struct site *s)
+{
+	struct version v;
+	struct buf b = BUF_INIT;
+	struct render_keyfile kf[4];
+	size_t n = 0, i;
+
+	/* "latest"/"core" are network lookups: pick both majors instead */
+	if (version_check(&v, site_str(s, "komodo_version")) < 0)
+		version_check(&v, "1.19.5");
+	render_config(s, &v, &b);
+	buf_reset(&b);
+	render_unit(s, &v, &b);
+	buf_reset(&b);
+	render_env(s, &b);
+	buf_reset(&b);
+	render_sysusers(s, &b);
+	buf_release(&b);
+	memset(kf, 0, sizeof(kf));
+	if (render_keyfiles(s, &v, kf, 4, &n) == 0)
+		for (i = 0; i < n; i++)
+			buf_release(&kf[i].pem);
+	plan_all(s, &v);
+	plan_has_secrets(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct site s;
+	size_t i, nr_hosts;
+	char *hosts[2];
+
+	if (site_load_mem(&s, "fuzz.yml", (const char *)data, size, NULL) <
+	    0) {
+		site_release(&s);
+		return 0;
+	}
+	render_all(&s);
+	nr_hosts = s.nr_hosts < 2 ? s.nr_hosts : 2;
+	for (i = 0; i < nr_hosts; i++)
+		hosts[i] = xstrdup(s.hosts[i]);
+	site_release(&s);
+	for (i = 0; i < nr_hosts; i++) {
+		if (site_load_mem(&s, "fuzz.yml", (const char *)data, size,
+				  hosts[i]) == 0)
+			render_all(&s);
+		site_release(&s);
+		free(hosts[i]);
+	}
+	return 0;
+}
