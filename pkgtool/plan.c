@@ -352,14 +352,12 @@ static void add_etc_dirs(const struct site *s, int keys, struct pkg *p)
 	buf_release(&seen);
 }
 
-int plan_pkg(const struct site *s, const struct version *v,
-	     const struct plan_opts *o, struct pkg *p)
+/* Name, version, texts and relations: the control/header fields. */
+static void set_metadata(const struct site *s, const struct version *v,
+			 const struct plan_opts *o, struct pkg *p)
 {
 	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
-	struct render_keyfile keys[16];
-	struct buf b = BUF_INIT, path = BUF_INIT;
-	size_t i, nkeys = 0;
-	int r = -1, slot;
+	struct buf b = BUF_INIT;
 
 	p->name = xstrdup(site_str(s, "package_name"));
 	p->version = xstrdup(v->text);
@@ -383,8 +381,19 @@ int plan_pkg(const struct site *s, const struct version *v,
 	p->changelog_text = buf_detach(&b, NULL);
 	p->mtime = o->mtime;
 	p->comp = o->comp;
-	o->format->relations(p, v->major,
-			     !strcmp(site_str(s, "komodo_service_scope"), "user"));
+	o->format->relations(p, v->major, !sys);
+}
+
+int plan_pkg(const struct site *s, const struct version *v,
+	     const struct plan_opts *o, struct pkg *p)
+{
+	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	struct render_keyfile keys[16];
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	size_t i, nkeys = 0;
+	int r = -1, slot;
+
+	set_metadata(s, v, o, p);
 
 	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
 
