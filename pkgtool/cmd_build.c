@@ -112,31 +112,21 @@ static int elf_machine(const char *path)
 	return h[5] == 1 ? h[18] | h[19] << 8 : h[19] | h[18] << 8;
 }
 
-static int binary_for(const struct site *s, const char *arch,
-		      const struct binopt *bins, size_t nbins,
-		      const char **path, const struct loc **loc)
+static int binary_for(const struct plan_arch *a, const struct binopt *bins,
+		      size_t nbins, const char **path, const struct loc **loc)
 {
-	const struct sval *bp = site_get(s, "komodo_binary_path");
 	static const struct loc cmdline = { NULL, 0, 0 };
+	const char *arch = a->name;
 	size_t i;
 	int m, want = strcmp(arch, "amd64") ? 183 : 62;
 
-	*path = NULL;
-	*loc = &cmdline;
+	*path = a->binary;
+	*loc = a->binary ? a->binary_loc : &cmdline;
 	for (i = 0; i < nbins; i++)
-		if (!bins[i].arch || !strcmp(bins[i].arch, arch))
+		if (!bins[i].arch || !strcmp(bins[i].arch, arch)) {
 			*path = bins[i].path;
-	if (!*path && bp->type == SV_MAP) {
-		const struct sval *e = sval_map_get(bp, arch);
-
-		if (e) {
-			*path = e->str;
-			*loc = &e->loc;
+			*loc = &cmdline;
 		}
-	} else if (!*path && bp->type == SV_SCALAR && bp->str[0]) {
-		*path = bp->str;
-		*loc = &bp->loc;
-	}
 	if (!*path)
 		return 1; /* none given: the release is downloaded */
 	m = elf_machine(*path);
@@ -218,7 +208,7 @@ static int write_tmp(struct output *o, const char *outdir,
 /* Compresses and writes one planned package (p, freed here). */
 static int write_one(struct cstage *stage, const struct site *s,
 		     const struct version *v, const struct plan_opts *po,
-		     struct pkg *p, const char *outdir)
+		     int secret, struct pkg *p, const char *outdir)
 {
 	struct output *o;
 	struct cout bytes;
@@ -239,7 +229,7 @@ static int write_one(struct cstage *stage, const struct site *s,
 	buf_release(&name);
 	o->tmp[0] = '\0';
 	nr_outs++;
-	o->secret = plan_has_secrets(s);
+	o->secret = secret;
 	cout_init(&bytes);
 	r = po->format->make(p, stage, &bytes);
 	/* the same bytes as the file in place: leave it alone (mtime,
@@ -316,52 +306,6 @@ static int publish(void)
 	return 0;
 }
 
-static int want_format(const struct site *s, const char *only, const char *f)
-{
-	const struct sval *l = site_get(s, "package_formats");
-	size_t i;
-
-	if (only)
-		return !strcmp(only, f);
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->items[i]->str, f))
-			return 1;
-	return 0;
-}
-
-static int comp_of(const struct site *s, const char *fmt,
-		   enum pkg_compression *c)
-{
-	const struct sval *v = site_get(s, "package_compression");
-	const char *name = "xz";
-
-	if (v->type == SV_MAP) {
-		const struct sval *e = sval_map_get(v, fmt);
-
-		if (e)
-			name = e->str;
-	} else {
-		name = v->str;
-	}
-	*c = !strcmp(name, "zstd") ? COMP_ZSTD
-	     : !strcmp(name, "gzip") ? COMP_GZIP
-				     : COMP_XZ;
-	return 0;
-}
-
-static void set_opts(const struct site *s, struct plan_opts *po,
-		     const struct pkg_format *fmt, const char *arch,
-		     const char *bin, const char *sum, int64_t mtime)
-{
-	memset(po, 0, sizeof(*po));
-	po->format = fmt;
-	po->arch = arch;
-	po->binary = bin;
-	po->binary_sha256 = sum;
-	po->mtime = mtime;
-	comp_of(s, fmt->name, &po->comp);
-}
-
 /* A package planned before anything is written. */
 struct planned {
 	struct plan_opts po;
@@ -372,9 +316,8 @@ struct planned {
 struct target {
 	struct site s;
 	struct version v;
-	const char *paths[8];
+	struct plan_host plan;	/* the host's build decisions */
 	char *fetched[8];	/* cache paths, owned */
-	char sums[8][65];
 	char dir[4096];
 	int made_dir;
 	struct cstage *stage;	/* the build's, shared by every target */
@@ -384,23 +327,25 @@ struct target {
 
 /* Plans every package of the target, so that a render error stops the
  * build before the output directory is touched. */
-static int plan_all(struct target *t, const char *only, int64_t mtime)
+static int plan_all(struct target *t, int64_t mtime)
 {
-	const struct sval *arches = site_get(&t->s, "package_architectures");
 	size_t i, f;
 
-	for (i = 0; i < arches->n; i++)
-		for (f = 0; f < pkg_nr_formats; f++) {
+	for (i = 0; i < t->plan.nr_arches; i++)
+		for (f = 0; f < t->plan.nr_formats; f++) {
+			const struct plan_arch *a = &t->plan.arches[i];
 			struct planned *pl;
 
-			if (!want_format(&t->s, only, pkg_formats[f].name))
-				continue;
 			t->pkgs = xgrow(t->pkgs, t->nr_pkgs + 1, &t->alloc_pkgs,
 					sizeof(*t->pkgs));
 			pl = &t->pkgs[t->nr_pkgs++];
-			set_opts(&t->s, &pl->po, &pkg_formats[f],
-				 arches->items[i]->str, t->paths[i], t->sums[i],
-				 mtime);
+			memset(&pl->po, 0, sizeof(pl->po));
+			pl->po.format = t->plan.formats[f].format;
+			pl->po.comp = t->plan.formats[f].comp;
+			pl->po.arch = a->name;
+			pl->po.binary = a->binary;
+			pl->po.binary_sha256 = a->sha256;
+			pl->po.mtime = mtime;
 			pkg_init(&pl->p);
 			if (plan_pkg(&t->s, &t->v, &pl->po, &pl->p) < 0)
 				return -1;
@@ -415,7 +360,7 @@ static int write_all(struct target *t)
 
 	for (i = 0; i < t->nr_pkgs; i++)
 		if (write_one(t->stage, &t->s, &t->v, &t->pkgs[i].po,
-			      &t->pkgs[i].p, t->dir) < 0)
+			      t->plan.secrets, &t->pkgs[i].p, t->dir) < 0)
 			return -1;
 	return 0;
 }
@@ -426,7 +371,6 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 		   const char *only, int64_t mtime, struct state *st,
 		   const struct fetch_opts *fo)
 {
-	const struct sval *arches;
 	size_t i;
 
 	if (site_load_view(&t->s, base, host) < 0 ||
@@ -441,35 +385,33 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 		t->dir[strlen(outdir)] = '/';
 		memcpy(t->dir + strlen(outdir) + 1, host, strlen(host) + 1);
 	}
-	arches = site_get(&t->s, "package_architectures");
-	if (arches->n > ARRAY_SIZE(t->paths))
-		BUG("too many architectures");
-	for (i = 0; i < arches->n; i++) {
-		const char *arch = arches->items[i]->str;
+	plan_host_init(&t->plan, &t->s, only);
+	for (i = 0; i < t->plan.nr_arches; i++) {
+		struct plan_arch *a = &t->plan.arches[i];
 		const struct loc *loc;
-		int b = binary_for(&t->s, arch, bins, nbins, &t->paths[i], &loc);
+		int b = binary_for(a, bins, nbins, &a->binary, &loc);
 
 		if (b < 0)
 			return -1;
 		if (b > 0) {
 			/* fetch_binary() hashed and verified it */
-			if (fetch_binary(&t->s, &t->v, arch, fo, &t->fetched[i],
-					 t->sums[i]) < 0 ||
-			    check_fetched(t->fetched[i], arch) < 0)
+			if (fetch_binary(&t->s, &t->v, a->name, fo,
+					 &t->fetched[i], a->sha256) < 0 ||
+			    check_fetched(t->fetched[i], a->name) < 0)
 				return -1;
-			t->paths[i] = t->fetched[i];
+			a->binary = t->fetched[i];
 		} else {
 			/* the stage reads it once for the whole build */
 			const struct cstage_src *src;
 
-			if (cstage_src(t->stage, t->paths[i], &src) < 0)
+			if (cstage_src(t->stage, a->binary, &src) < 0)
 				return -1;
-			memcpy(t->sums[i], src->sha256, sizeof(t->sums[i]));
+			memcpy(a->sha256, src->sha256, sizeof(a->sha256));
 		}
 	}
 	/* plan every package before touching the output directory, so that
 	 * render errors leave it exactly as it was */
-	return plan_all(t, only, mtime);
+	return plan_all(t, mtime);
 }
 
 static int parse_jobs(const char *arg)
@@ -584,7 +526,7 @@ static int write_targets(struct target *targets, size_t n)
 		struct target *t = &targets[i];
 
 		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
-		     site_str(&t->s, "komodo_service_scope"),
+		     t->plan.system_scope ? "system" : "user",
 		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
 		if (write_all(t) < 0)
 			goto out;

@@ -64,6 +64,62 @@ int plan_has_secrets(const struct site *s)
 	return 0;
 }
 
+static enum pkg_compression compression(const struct site *s,
+				       const char *format)
+{
+	const struct sval *v = site_get(s, "package_compression");
+	const char *name = v->str;
+
+	if (v->type == SV_MAP) {
+		const struct sval *e = sval_map_get(v, format);
+
+		name = e ? e->str : "xz";
+	}
+	return !strcmp(name, "zstd") ? COMP_ZSTD
+	       : !strcmp(name, "gzip") ? COMP_GZIP
+				       : COMP_XZ;
+}
+
+void plan_host_init(struct plan_host *h, const struct site *s,
+		    const char *only)
+{
+	const struct sval *arches = site_get(s, "package_architectures");
+	const struct sval *formats = site_get(s, "package_formats");
+	const struct sval *bin = site_get(s, "komodo_binary_path");
+	size_t i, j;
+
+	memset(h, 0, sizeof(*h));
+	if (arches->n > ARRAY_SIZE(h->arches))
+		BUG("too many architectures");
+	for (i = 0; i < arches->n; i++) {
+		struct plan_arch *a = &h->arches[h->nr_arches++];
+		const struct sval *e = bin->type == SV_MAP
+					       ? sval_map_get(bin, arches->items[i]->str)
+				       : bin->type == SV_SCALAR && bin->str[0] ? bin
+										: NULL;
+
+		a->name = arches->items[i]->str;
+		a->binary = e ? e->str : NULL;
+		a->binary_loc = e ? &e->loc : NULL;
+	}
+	/* table order, so that deb comes before rpm whatever the site says;
+	 * --format names the one format, listed in the site or not */
+	for (j = 0; j < pkg_nr_formats; j++) {
+		const char *name = pkg_formats[j].name;
+		int want = only && !strcmp(only, name);
+
+		for (i = 0; !only && i < formats->n; i++)
+			want |= !strcmp(formats->items[i]->str, name);
+		if (!want)
+			continue;
+		h->formats[h->nr_formats].format = &pkg_formats[j];
+		h->formats[h->nr_formats++].comp = compression(s, name);
+	}
+	h->system_scope =
+		!strcmp(site_str(s, "komodo_service_scope"), "system");
+	h->secrets = plan_has_secrets(s);
+}
+
 /* ---- scripts --------------------------------------------------------------- */
 
 struct script_ctx {

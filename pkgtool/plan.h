@@ -25,6 +25,34 @@ struct plan_opts {
 	enum pkg_compression comp;
 };
 
+/*
+ * A host's build decisions, taken from the site once (plan_host_init());
+ * the build reads these typed fields and no site key after it. Strings
+ * point into the site, which must outlive the plan. The agent binary of
+ * each architecture is the site's komodo_binary_path entry until the
+ * build replaces it (--binary, a download) and fills in its sha256.
+ */
+struct plan_host {
+	struct plan_arch {
+		const char *name;		/* "amd64" */
+		const char *binary;		/* NULL: download the release */
+		const struct loc *binary_loc;	/* where binary was set */
+		char sha256[65];
+	} arches[8];
+	size_t nr_arches;
+	struct plan_fmt {
+		const struct pkg_format *format;
+		enum pkg_compression comp;
+	} formats[8];
+	size_t nr_formats;
+	int system_scope;
+	int secrets;		/* the packages carry secrets (mode 0600) */
+};
+
+/* only: one format name (--format) or NULL for the site's list. */
+void plan_host_init(struct plan_host *h, const struct site *s,
+		    const char *only);
+
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p);
 /* 1 when the package will carry secrets (the output file is then 0600). */
