@@ -213,6 +213,19 @@ out:
 	return r;
 }
 
+static int64_t ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static void src_stat(struct cstage_src *s, const struct stat *sb)
+{
+	s->dev = (uint64_t)sb->st_dev;
+	s->ino = (uint64_t)sb->st_ino;
+	s->mtime_ns = ns(&sb->st_mtim);
+	s->ctime_ns = ns(&sb->st_ctim);
+}
+
 /*
  * What identifies the file's contents without reading it: as make and
  * git's index do, its inode, size and change times (ctime moves on every
@@ -293,6 +306,7 @@ int cstage_src(struct cstage *st, const char *path,
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->size = (uint64_t)sb.st_size;
+	src_stat(s, &sb);
 	s->block_sha = xcalloc(s->size / CSTAGE_BLOCK_SIZE + 1,
 			       sizeof(*s->block_sha));
 	src_identity(path, &sb, key);
@@ -614,8 +628,23 @@ static void stream_key(const struct cstream *s, int level,
 
 typedef int (*stream_fn)(void *ctx, const void *data, size_t len);
 
-/* Feeds every byte of s to fn, reading regions from their files and
- * checking they still hash as they did. */
+/* The open file is still the one cstage_src() read (any write moves its
+ * ctime): its digests hold without hashing it again. */
+static int src_same(const struct cstage_src *s, int fd)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0)
+		return error("cannot stat '%s': %s", s->path, strerror(errno));
+	if ((uint64_t)sb.st_dev != s->dev || (uint64_t)sb.st_ino != s->ino ||
+	    (uint64_t)sb.st_size != s->size || ns(&sb.st_mtim) != s->mtime_ns ||
+	    ns(&sb.st_ctim) != s->ctime_ns)
+		return error("'%s' changed while the packages were built",
+			     s->path);
+	return 0;
+}
+
+/* Feeds every byte of s to fn, reading regions from their files. */
 static int stream_walk(const struct cstream *s, stream_fn fn, void *ctx)
 {
 	char *chunk = NULL;
@@ -624,9 +653,6 @@ static int stream_walk(const struct cstream *s, stream_fn fn, void *ctx)
 
 	for (i = 0; !r && i < s->nr; i++) {
 		const struct cstage_src *src = s->segs[i].src;
-		struct sha256_ctx h;
-		uint8_t d[SHA256_DIGEST_LEN];
-		char hex[SHA256_HEX_SIZE];
 		uint64_t off;
 		int fd;
 
@@ -642,7 +668,7 @@ static int stream_walk(const struct cstream *s, stream_fn fn, void *ctx)
 				  strerror(errno));
 			break;
 		}
-		sha256_init(&h);
+		r = src_same(src, fd);
 		for (off = 0; !r && off < src->size; off += READ_CHUNK) {
 			size_t n = src->size - off < READ_CHUNK
 					   ? (size_t)(src->size - off)
@@ -651,17 +677,13 @@ static int stream_walk(const struct cstream *s, stream_fn fn, void *ctx)
 			if (read_full(fd, chunk, n) < 0)
 				r = error("cannot read '%s': it shrank",
 					  src->path);
-			else {
-				sha256_update(&h, chunk, n);
+			else
 				r = fn(ctx, chunk, n);
-			}
 		}
+		/* and nothing wrote to it while we read */
+		if (!r)
+			r = src_same(src, fd);
 		close(fd);
-		sha256_final(&h, d);
-		digest_hex(d, sizeof(d), hex);
-		if (!r && strcmp(hex, src->sha256))
-			r = error("'%s' changed while the packages were built",
-				  src->path);
 	}
 	free(chunk);
 	return r;

@@ -38,6 +38,10 @@
 struct cstage_src {
 	char *path;
 	uint64_t size;
+	/* inode, size and change times when it was read: a later read
+	 * must find the same file */
+	uint64_t dev, ino;
+	int64_t mtime_ns, ctime_ns;
 	char sha256[SHA256_HEX_SIZE];
 	char md5[MD5_HEX_SIZE];
 	uint8_t (*block_sha)[SHA256_DIGEST_LEN];
