@@ -52,7 +52,7 @@ komodo_binary_path: {amd64: $W/amd64, arm64: $W/arm64}
 package_architectures: [amd64, arm64]
 package_formats: [deb, rpm]
 komodo_service_scope: system
-komodo_passkeys: [bench]
+komodo_passkeys: [bench-passkey-0123456789]
 EOS
 rm -rf "$W/cache"
 build "$W/p1.yml" "$W/p1"
@@ -100,7 +100,7 @@ printf 'P1 time: pkgtool %.2f s, dpkg-deb + rpmbuild %.2f s, ratio %.3f\n' \
 # ---- P2 ----
 hosts() { # hosts FILE N
 	{
-		printf 'komodo_binary_path: %s\nkomodo_service_scope: system\nkomodo_passkeys: [bench]\nhosts:\n' "$W/amd64"
+		printf 'komodo_binary_path: %s\nkomodo_service_scope: system\nkomodo_passkeys: [bench-passkey-0123456789]\nhosts:\n' "$W/amd64"
 		i=1
 		while [ "$i" -le "$2" ]; do
 			printf '  h%03d:\n    komodo_periphery_port: %d\n' "$i" $((8000 + i))
@@ -126,7 +126,7 @@ hosts "$W/p3.yml" 1
 build "$W/p3.yml" "$W/p3"
 build "$W/p3.yml" "$W/p3"
 t_same=$T
-sed 's/\[bench\]/[changed]/' "$W/p3.yml" >"$W/p3b.yml"
+sed 's/bench-passkey/other-passkey/' "$W/p3.yml" >"$W/p3b.yml"
 build "$W/p3b.yml" "$W/p3"
 t_conf=$T
 printf '\nP3 unchanged rebuild: %.3f s; config-only change, warm cache: %.3f s\n' \
