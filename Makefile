@@ -6,7 +6,7 @@ BINDIR ?= $(PREFIX)/bin
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib libcrypto gpgme \
-	createrepo_c liblzma
+	createrepo_c liblzma libzstd
 # Developer builds fail on warnings; users building a release may pass WERROR=0.
 WERROR ?= 1
 

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "deb.h"
+#include "cstage.h"
 #include "digest.h"
 #include "fetch.h"
 #include "fsutil.h"
@@ -34,13 +34,15 @@
 #include "banned.h"
 
 struct output {
-	char tmp[4096];
+	char tmp[4096];		/* "" when final already holds the bytes */
 	char final[4096];
 	int secret;
 };
 
+
 /* Temp files to remove if a signal ends the build; allocated before the
- * handlers are installed and never moved while they are. */
+ * handlers are installed and never moved while they are. The handler
+ * can reach nothing else, hence file scope. */
 static struct output *outs;
 static size_t max_outs;
 static volatile sig_atomic_t nr_outs;
@@ -59,6 +61,13 @@ static int sign_resolve(const char *key)
 	sign_fpr = xstrdup(sign_fingerprint(sg));
 	sign_close(sg);
 	return 0;
+}
+
+static void published_add(const char *path)
+{
+	published = xrealloc(published, (size_t)(nr_published + 1) *
+						 sizeof(*published));
+	published[nr_published++] = xstrdup(path);
 }
 
 static void on_signal(int sig)
@@ -130,31 +139,21 @@ static int elf_machine(const char *path)
 	return h[5] == 1 ? h[18] | h[19] << 8 : h[19] | h[18] << 8;
 }
 
-static int binary_for(const struct site *s, const char *arch,
-		      const struct binopt *bins, size_t nbins,
-		      const char **path, const struct loc **loc)
+static int binary_for(const struct plan_arch *a, const struct binopt *bins,
+		      size_t nbins, const char **path, const struct loc **loc)
 {
-	const struct sval *bp = site_get(s, "komodo_binary_path");
 	static const struct loc cmdline = { NULL, 0, 0 };
+	const char *arch = a->name;
 	size_t i;
 	int m, want = strcmp(arch, "amd64") ? 183 : 62;
 
-	*path = NULL;
-	*loc = &cmdline;
+	*path = a->binary;
+	*loc = a->binary ? a->binary_loc : &cmdline;
 	for (i = 0; i < nbins; i++)
-		if (!bins[i].arch || !strcmp(bins[i].arch, arch))
+		if (!bins[i].arch || !strcmp(bins[i].arch, arch)) {
 			*path = bins[i].path;
-	if (!*path && bp->type == SV_MAP) {
-		const struct sval *e = sval_map_get(bp, arch);
-
-		if (e) {
-			*path = e->str;
-			*loc = &e->loc;
+			*loc = &cmdline;
 		}
-	} else if (!*path && bp->type == SV_SCALAR && bp->str[0]) {
-		*path = bp->str;
-		*loc = &bp->loc;
-	}
 	if (!*path)
 		return 1; /* none given: the release is downloaded */
 	m = elf_machine(*path);
@@ -202,13 +201,46 @@ static int64_t build_time(void)
 	return (int64_t)t;
 }
 
-static int write_one(const struct site *s, const struct version *v,
-		     const struct plan_opts *po, const char *outdir)
+/* A new temp file beside the final name, for bytes that differ. */
+static int write_tmp(struct output *o, const char *outdir,
+		     const struct cout *bytes)
+{
+	char tmp[sizeof(o->tmp)];
+	const char *base = strrchr(o->final, '/') + 1;
+	int fd, r;
+
+	/* ".name.XXXXXX" in the same directory: rename stays atomic */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX",
+			     (int)(base - o->final), o->final,
+			     base) >= sizeof(tmp))
+		return error("output path '%s' is too long", outdir);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return error("cannot create a file in '%s': %s", outdir,
+			     strerror(errno));
+	/* the signal handler unlinks o->tmp: it must never hold a part
+	 * of the name, so the first byte goes in last */
+	memcpy(o->tmp + 1, tmp + 1, strlen(tmp));
+	o->tmp[0] = tmp[0];
+	r = cout_write(bytes, fd, o->tmp);
+	/* start writeback now, while the next packages are made: publish()
+	 * must fsync every file, and 100 hosts write 100 package sets */
+	if (!r)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", o->tmp, strerror(errno));
+	return r;
+}
+
+/* Compresses and writes one planned package (p, freed here). */
+static int write_one(struct cstage *stage, const struct site *s,
+		     const struct version *v, const struct plan_opts *po,
+		     int secret, struct pkg *p, const char *outdir)
 {
 	struct output *o;
-	struct pkg p;
+	struct cout bytes;
 	struct buf name = BUF_INIT;
-	int fd, r = -1;
+	int r = -1;
 
 	if ((size_t)nr_outs == max_outs)
 		BUG("more packages than planned");
@@ -218,32 +250,55 @@ static int write_one(const struct site *s, const struct version *v,
 		buf_release(&name);
 		return error("output path '%s' is too long", outdir);
 	}
-	memcpy(o->final, outdir, strlen(outdir));
-	o->final[strlen(outdir)] = '/';
-	memcpy(o->final + strlen(outdir) + 1, name.data, name.len + 1);
-	memcpy(o->tmp, outdir, strlen(outdir));
-	o->tmp[strlen(outdir)] = '/';
-	o->tmp[strlen(outdir) + 1] = '.';
-	memcpy(o->tmp + strlen(outdir) + 2, name.data, name.len);
-	memcpy(o->tmp + strlen(outdir) + 2 + name.len, ".XXXXXX", 8);
+	if ((size_t)snprintf(o->final, sizeof(o->final), "%s/%s", outdir,
+			     name.data) >= sizeof(o->final))
+		BUG("output path checked above");
 	buf_release(&name);
-	fd = mkstemp(o->tmp);
-	if (fd < 0)
-		return error("cannot create a file in '%s': %s", outdir,
-			     strerror(errno));
-	close(fd);
+	o->tmp[0] = '\0';
 	nr_outs++;
-	o->secret = plan_has_secrets(s);
-	pkg_init(&p);
-	if (plan_pkg(s, v, po, &p) < 0)
-		goto out;
-	if (po->format == FORMAT_DEB)
-		r = deb_write(&p, o->tmp);
-	else
-		r = rpm_write(&p, o->tmp);
-out:
-	pkg_release(&p);
+	o->secret = secret;
+	cout_init(&bytes);
+	r = po->format->make(p, stage, &bytes);
+	/* the same bytes as the file in place: leave it alone (mtime,
+	 * inode), as make would */
+	if (!r && !cout_same(&bytes, o->final))
+		r = write_tmp(o, outdir, &bytes);
+	cout_release(&bytes);
+	pkg_release(p);
 	return r;
+}
+
+static int finish_tmp(const struct output *o)
+{
+	int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
+
+	/* packages with passkeys or tokens are not world-readable */
+	if (fd < 0 || fchmod(fd, o->secret ? 0600 : 0644) < 0 ||
+	    fsync(fd) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return error("cannot finish '%s': %s", o->tmp,
+			     strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+/* An unchanged package keeps its bytes; its mode still follows the
+ * secrets rule (someone may have changed it). */
+static int keep_final(const struct output *o)
+{
+	struct stat st;
+	unsigned want = o->secret ? 0600 : 0644;
+
+	if (lstat(o->final, &st) < 0)
+		return error("cannot stat '%s': %s", o->final,
+			     strerror(errno));
+	if ((st.st_mode & 07777) != want && chmod(o->final, want) < 0)
+		return error("cannot chmod '%s': %s", o->final,
+			     strerror(errno));
+	info("unchanged %s", o->final);
+	return 0;
 }
 
 /* Makes the temp files durable, then renames them all. */
@@ -252,174 +307,151 @@ static int publish(void)
 	sig_atomic_t i;
 
 	for (i = 0; i < nr_outs; i++) {
-		int fd;
-
+		if (!outs[i].tmp[0])
+			continue;
+		/* a signed rpm never equals the unsigned bytes compared in
+		 * write_one(), so a build with --sign always signs anew */
 		if (sign_fpr && ends_with(outs[i].final, ".rpm") &&
 		    rpm_sign(outs[i].tmp, sign_fpr) < 0)
 			return -1;
-		fd = open(outs[i].tmp, O_RDONLY | O_CLOEXEC);
-
-		/* packages with passkeys or tokens are not world-readable */
-		if (fd < 0 || fchmod(fd, outs[i].secret ? 0600 : 0644) < 0 ||
-		    fsync(fd) < 0) {
-			if (fd >= 0)
-				close(fd);
-			return error("cannot finish '%s': %s", outs[i].tmp,
-				     strerror(errno));
-		}
-		close(fd);
+		if (finish_tmp(&outs[i]) < 0)
+			return -1;
 	}
 	for (i = 0; i < nr_outs; i++) {
 		struct stat st;
 
+		published_add(outs[i].final);
+		if (!outs[i].tmp[0]) {
+			if (keep_final(&outs[i]) < 0)
+				return -1;
+			continue;
+		}
 		if (rename(outs[i].tmp, outs[i].final) < 0)
 			return error("cannot rename '%s' to '%s': %s",
 				     outs[i].tmp, outs[i].final,
 				     strerror(errno));
+		outs[i].tmp[0] = '\0';
 		if (stat(outs[i].final, &st) == 0)
 			info("wrote %s (%.1f MB)%s", outs[i].final,
 			     (double)st.st_size / 1e6,
 			     outs[i].secret ? ", mode 0600: it contains "
 					      "secrets"
 					    : "");
-		published = xrealloc(published, (size_t)(nr_published + 1) *
-							 sizeof(*published));
-		published[nr_published++] = xstrdup(outs[i].final);
 	}
 	nr_outs = 0;
 	return 0;
 }
 
-static int want_format(const struct site *s, const char *only, const char *f)
-{
-	const struct sval *l = site_get(s, "package_formats");
-	size_t i;
-
-	if (only)
-		return !strcmp(only, f);
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->items[i]->str, f))
-			return 1;
-	return 0;
-}
-
-static int comp_of(const struct site *s, const char *fmt,
-		   enum pkg_compression *c)
-{
-	const struct sval *v = site_get(s, "package_compression");
-	const char *name = "xz";
-
-	if (v->type == SV_MAP) {
-		const struct sval *e = sval_map_get(v, fmt);
-
-		if (e)
-			name = e->str;
-	} else {
-		name = v->str;
-	}
-	*c = !strcmp(name, "zstd") ? COMP_ZSTD
-	     : !strcmp(name, "gzip") ? COMP_GZIP
-				     : COMP_XZ;
-	return 0;
-}
-
-static void set_opts(const struct site *s, struct plan_opts *po, int rpm,
-		     const char *arch, const char *bin, const char *sum,
-		     int64_t mtime)
-{
-	memset(po, 0, sizeof(*po));
-	po->format = rpm ? FORMAT_RPM : FORMAT_DEB;
-	po->arch = arch;
-	po->binary = bin;
-	po->binary_sha256 = sum;
-	po->mtime = mtime;
-	comp_of(s, rpm ? "rpm" : "deb", &po->comp);
-}
+/* A package planned before anything is written. */
+struct planned {
+	struct plan_opts po;
+	struct pkg p;
+	char release[32];	/* from the state: raised when content changed */
+};
 
 /* One server's package set: the whole site, or one of its hosts. */
 struct target {
 	struct site s;
 	struct version v;
-	const char *paths[8];
+	struct plan_host plan;	/* the host's build decisions */
 	char *fetched[8];	/* cache paths, owned */
-	char sums[8][65];
 	char dir[4096];
 	int made_dir;
-	struct state *st;
-	char release[8][2][32]; /* per arch and format, from the state */
+	struct cstage *stage;	/* the build's, shared by every target */
+	struct state *st;	/* releases per package (state_pkg_release) */
+	struct planned *pkgs;	/* planned once, written in this order */
+	size_t nr_pkgs, alloc_pkgs;
 };
 
-/* The release of one package: raised when its content changed since the
- * last build of the same version (state_pkg_release). */
-static int decide_release(struct target *t, size_t arch, int rpm,
-			  const struct pkg *p)
+/* The release of one planned package: the state raises the site's when
+ * the package's content changed since the last build of this version (a
+ * host that has the version installed would ignore it otherwise). A
+ * raised release is planned again, so the package carries it. */
+static int decide_release(struct target *t, struct planned *pl)
 {
 	struct buf key = BUF_INIT;
-	char digest[65];
-	int raised;
+	char digest[65], *site_rel;
+	int raised, r = 0;
 
-	pkg_content_digest(p, t->sums[arch], digest);
+	pkg_content_digest(&pl->p, pl->po.binary_sha256, digest);
 	buf_addf(&key, "%s/%s/%s/%s", t->s.host ? t->s.host : "_site",
-		 rpm ? "rpm" : "deb", p->deb_arch, p->version);
-	state_pkg_release(t->st, key.data, digest,
-			  site_str(&t->s, "package_release"),
-			  site_is_set(&t->s, "package_release"),
-			  t->release[arch][rpm], &raised);
+		 pl->po.format->name, pl->po.arch, pl->p.version);
+	site_rel = xstrdup(plan_release(&t->s));
+	state_pkg_release(t->st, key.data, digest, site_rel,
+			  plan_release_set(&t->s), pl->release, &raised);
+	if (strcmp(pl->release, site_rel)) {
+		plan_set_release(&t->s, pl->release);
+		pkg_release(&pl->p);
+		pkg_init(&pl->p);
+		r = plan_pkg(&t->s, &t->v, &pl->po, &pl->p);
+		plan_set_release(&t->s, site_rel);
+	}
 	if (raised)
 		info("%s%s%s %s: the content changed, so the release is now "
 		     "%s (version %s-%s)", t->s.host ? t->s.host : "",
-		     t->s.host ? ": " : "", rpm ? "rpm" : "deb", p->deb_arch,
-		     t->release[arch][rpm], p->version, t->release[arch][rpm]);
+		     t->s.host ? ": " : "", pl->po.format->name, pl->po.arch,
+		     pl->release, pl->p.version, pl->release);
+	free(site_rel);
 	buf_release(&key);
-	return 0;
+	return r;
 }
 
-static int for_each_pkg(struct target *t, const char *only, int64_t mtime,
-			int write)
+/* Plans every package of the target, so that a render error stops the
+ * build before the output directory is touched. */
+static int plan_all(struct target *t, int64_t mtime)
 {
-	const struct sval *arches = site_get(&t->s, "package_architectures");
-	size_t i;
-	int f;
+	size_t i, f;
 
-	for (i = 0; i < arches->n; i++)
-		for (f = 0; f < 2; f++) {
-			struct plan_opts po;
-			struct pkg p;
-			int r;
+	for (i = 0; i < t->plan.nr_arches; i++)
+		for (f = 0; f < t->plan.nr_formats; f++) {
+			const struct plan_arch *a = &t->plan.arches[i];
+			struct planned *pl;
 
-			if (!want_format(&t->s, only, f ? "rpm" : "deb"))
-				continue;
-			set_opts(&t->s, &po, f, arches->items[i]->str,
-				 t->paths[i], t->sums[i], mtime);
-			if (write) {
-				site_set_str(&t->s, "package_release",
-					     t->release[i][f]);
-				if (write_one(&t->s, &t->v, &po, t->dir) < 0)
-					return -1;
-				continue;
-			}
-			pkg_init(&p);
-			r = plan_pkg(&t->s, &t->v, &po, &p);
-			if (!r)
-				r = decide_release(t, i, f, &p);
-			pkg_release(&p);
-			if (r < 0)
+			t->pkgs = xgrow(t->pkgs, t->nr_pkgs + 1, &t->alloc_pkgs,
+					sizeof(*t->pkgs));
+			pl = &t->pkgs[t->nr_pkgs++];
+			memset(&pl->po, 0, sizeof(pl->po));
+			pl->po.format = t->plan.formats[f].format;
+			pl->po.comp = t->plan.formats[f].comp;
+			pl->po.arch = a->name;
+			pl->po.binary = a->binary;
+			pl->po.binary_sha256 = a->sha256;
+			pl->po.mtime = mtime;
+			pkg_init(&pl->p);
+			if (plan_pkg(&t->s, &t->v, &pl->po, &pl->p) < 0 ||
+			    decide_release(t, pl) < 0)
 				return -1;
 			max_outs++;
 		}
 	return 0;
 }
 
+static int write_all(struct target *t)
+{
+	char *site_rel = xstrdup(plan_release(&t->s));
+	size_t i;
+	int r = 0;
+
+	for (i = 0; !r && i < t->nr_pkgs; i++) {
+		/* the file name carries the package's own release */
+		plan_set_release(&t->s, t->pkgs[i].release);
+		r = write_one(t->stage, &t->s, &t->v, &t->pkgs[i].po,
+			      t->plan.secrets, &t->pkgs[i].p, t->dir);
+	}
+	plan_set_release(&t->s, site_rel);
+	free(site_rel);
+	return r;
+}
+
 /* Loads one target and checks everything that can fail before writing. */
-static int prepare(struct target *t, const char *path, const char *host,
+static int prepare(struct target *t, const struct site *base, const char *host,
 		   const char *outdir, const struct binopt *bins, size_t nbins,
 		   const char *only, int64_t mtime, struct state *st,
 		   const struct fetch_opts *fo)
 {
-	const struct sval *arches;
 	size_t i;
 
-	if (site_load_host(&t->s, path, host) < 0 ||
+	if (site_load_view(&t->s, base, host) < 0 ||
 	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
 	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0 ||
 	    keypair_apply(st, &t->s, &t->v, STATE_CREATE) < 0)
@@ -431,30 +463,77 @@ static int prepare(struct target *t, const char *path, const char *host,
 		t->dir[strlen(outdir)] = '/';
 		memcpy(t->dir + strlen(outdir) + 1, host, strlen(host) + 1);
 	}
-	arches = site_get(&t->s, "package_architectures");
-	if (arches->n > ARRAY_SIZE(t->paths))
-		BUG("too many architectures");
-	for (i = 0; i < arches->n; i++) {
-		const char *arch = arches->items[i]->str;
+	plan_host_init(&t->plan, &t->s, only);
+	for (i = 0; i < t->plan.nr_arches; i++) {
+		struct plan_arch *a = &t->plan.arches[i];
 		const struct loc *loc;
-		int b = binary_for(&t->s, arch, bins, nbins, &t->paths[i], &loc);
+		int b = binary_for(a, bins, nbins, &a->binary, &loc);
 
 		if (b < 0)
 			return -1;
 		if (b > 0) {
 			/* fetch_binary() hashed and verified it */
-			if (fetch_binary(&t->s, &t->v, arch, fo, &t->fetched[i],
-					 t->sums[i]) < 0 ||
-			    check_fetched(t->fetched[i], arch) < 0)
+			if (fetch_binary(&t->s, &t->v, a->name, fo,
+					 &t->fetched[i], a->sha256) < 0 ||
+			    check_fetched(t->fetched[i], a->name) < 0)
 				return -1;
-			t->paths[i] = t->fetched[i];
-		} else if (digest_file_sha256(t->paths[i], t->sums[i]) < 0) {
-			return -1;
+			a->binary = t->fetched[i];
+		} else {
+			/* the stage reads it once for the whole build */
+			const struct cstage_src *src;
+
+			if (cstage_src(t->stage, a->binary, &src) < 0)
+				return -1;
+			memcpy(a->sha256, src->sha256, sizeof(a->sha256));
 		}
 	}
 	/* plan every package before touching the output directory, so that
 	 * render errors leave it exactly as it was */
-	return for_each_pkg(t, only, mtime, 0);
+	return plan_all(t, mtime);
+}
+
+static int parse_jobs(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || n < 1 || n > 64)
+		return error("--jobs must be a number from 1 to 64");
+	return (int)n;
+}
+
+/* The stage compresses on every core unless told otherwise (the bytes
+ * do not depend on it), with its block cache beside the download cache;
+ * without a cache directory it still reuses blocks within the build. */
+static struct cstage *stage_open(const struct fetch_opts *fo, int jobs)
+{
+	struct buf dir = BUF_INIT;
+	struct cstage *st;
+	long n = jobs ? jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* no cache directory at all: blocks are still shared in memory */
+	int none = !fo->cache_dir && !getenv("XDG_CACHE_HOME") &&
+		   !getenv("HOME");
+
+	if (!none && fetch_cache_dir(fo, &dir) < 0) {
+		buf_release(&dir);
+		return NULL;
+	}
+	st = cstage_new(none ? NULL : dir.data,
+			n < 1 ? 1 : n > 64 ? 64 : (unsigned)n);
+	buf_release(&dir);
+	return st;
+}
+
+static void summary(const struct cstage *stage)
+{
+	struct buf line = BUF_INIT;
+
+	cstage_summary(stage, &line);
+	info("%s", line.data);
+	buf_release(&line);
 }
 
 static int make_dir(const char *dir, int *made)
@@ -487,83 +566,158 @@ static void unmake_out_dir(const char *dir, const struct buf *made)
 	buf_release(&d);
 }
 
-int cmd_build(int argc, char **argv)
+/* Writes every package of every target, then publishes them all. */
+static int write_targets(struct target *targets, size_t n)
+{
+	size_t i;
+	int r = -1;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	for (i = 0; i < n; i++) {
+		struct target *t = &targets[i];
+
+		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
+		     t->plan.system_scope ? "system" : "user",
+		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
+		if (write_all(t) < 0)
+			goto out;
+	}
+	if (publish() < 0)
+		goto out;
+	summary(targets[0].stage);
+	r = 0;
+out:
+	remove_temps();
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	return r;
+}
+
+static void release_targets(struct target *targets, size_t n, int failed)
+{
+	size_t i, j;
+
+	for (i = 0; targets && i < n; i++) {
+		/* a failed build leaves no new directory behind either */
+		if (failed && targets[i].made_dir)
+			rmdir(targets[i].dir);
+		for (j = 0; j < targets[i].nr_pkgs; j++)
+			pkg_release(&targets[i].pkgs[j].p);
+		free(targets[i].pkgs);
+		site_release(&targets[i].s);
+		for (j = 0; j < ARRAY_SIZE(targets[i].fetched); j++)
+			free(targets[i].fetched[j]);
+	}
+}
+
+struct build_opts {
+	struct fetch_opts fo;
+	struct binopt bins[8];
+	size_t nbins, nwant;
+	const char **want_hosts;	/* --host, malloc'd */
+	const char *outdir, *only;
+	const char *sign_key, *publish_dir; /* --sign, --publish */
+	int jobs;			/* 0: every core */
+};
+
+/* 0, or 2 (usage) after reporting. */
+static int parse_opts(int argc, char **argv, struct build_opts *o)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "binary", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "sign", required_argument, NULL, 1001 },
 		{ "publish", required_argument, NULL, 1002 },
 		FETCH_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fetch_opts fo = { 0 };
-	struct binopt bins[8];
-	const char **want_hosts = NULL;
-	size_t nbins = 0, nwant = 0, ntargets = 0, i;
-	const char *outdir = "out", *only = NULL, *sign_key = NULL;
-	const char *publish_dir = NULL;
-	struct target *targets = NULL;
-	struct site base;
-	struct state st;
-	struct buf made_out = BUF_INIT;
-	int c, r = 1;
-	int64_t mtime;
+	struct buf names = BUF_INIT;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "o:b:f:H:" FETCH_SHORT_OPTIONS,
+	o->outdir = "out";
+	while ((c = getopt_long(argc, argv, "o:b:f:H:j:" FETCH_SHORT_OPTIONS,
 				opts, NULL)) != -1) {
-		if (fetch_opts_parse(&fo, c, optarg))
+		if (fetch_opts_parse(&o->fo, c, optarg))
 			continue;
-		switch (c) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'b':
-			if (nbins == ARRAY_SIZE(bins) ||
-			    parse_binary(optarg, &bins[nbins]) < 0)
+		if (c == 'o') {
+			o->outdir = optarg;
+		} else if (c == 'b') {
+			if (o->nbins == ARRAY_SIZE(o->bins) ||
+			    parse_binary(optarg, &o->bins[o->nbins]) < 0)
 				return 2;
-			nbins++;
-			break;
-		case 'f':
-			if (strcmp(optarg, "deb") && strcmp(optarg, "rpm")) {
-				error("--format must be deb or rpm");
+			o->nbins++;
+		} else if (c == 'f' && !pkg_format_find(optarg)) {
+			pkg_format_names(&names);
+			error("--format must be %s", names.data);
+			buf_release(&names);
+			return 2;
+		} else if (c == 'f') {
+			o->only = optarg;
+		} else if (c == 'j') {
+			o->jobs = parse_jobs(optarg);
+			if (o->jobs < 0)
 				return 2;
-			}
-			only = optarg;
-			break;
-		case 1001:
-			sign_key = optarg;
-			break;
-		case 1002:
-			publish_dir = optarg;
-			break;
-		case 'H':
-			want_hosts = xrealloc(want_hosts, (nwant + 1) *
-							  sizeof(*want_hosts));
-			want_hosts[nwant++] = optarg;
-			break;
-		default:
-			free(want_hosts);
+		} else if (c == 1001) {
+			o->sign_key = optarg;
+		} else if (c == 1002) {
+			o->publish_dir = optarg;
+		} else if (c == 'H') {
+			o->want_hosts = xrealloc(o->want_hosts,
+						 (o->nwant + 1) *
+							 sizeof(*o->want_hosts));
+			o->want_hosts[o->nwant++] = optarg;
+		} else {
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
 		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
 		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
-		      "[--cache-dir DIR] [--refresh] [--cacert FILE] "
+		      "[--jobs N] [--cache-dir DIR] [--refresh] [--cacert FILE] "
 		      "[--allow-unverified] [--sign KEY] [--publish DIR]");
-		free(want_hosts);
 		return 2;
 	}
-	if (sign_key && sign_resolve(sign_key) < 0) {
+	return 0;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_opts bo;
+	const char **want_hosts;
+	size_t nwant, ntargets = 0, i;
+	const char *outdir;
+	struct target *targets = NULL;
+	struct cstage *stage = NULL;
+	struct site base;
+	struct state st;
+	struct buf made_out = BUF_INIT;
+	int c, r = 1;
+	int64_t mtime;
+
+	memset(&bo, 0, sizeof(bo));
+	c = parse_opts(argc, argv, &bo);
+	want_hosts = bo.want_hosts;
+	nwant = bo.nwant;
+	outdir = bo.outdir;
+	if (c) {
+		free(want_hosts);
+		return c;
+	}
+	if (bo.sign_key && sign_resolve(bo.sign_key) < 0) {
 		free(want_hosts);
 		return 1;
 	}
 	mtime = build_time();
 	if (mtime < 0) {
 		free(want_hosts);
+		free(sign_fpr);
+		sign_fpr = NULL;
 		return 1;
 	}
 	/* the whole site first: it lists the hosts */
@@ -579,12 +733,17 @@ int cmd_build(int argc, char **argv)
 	}
 	ntargets = nwant ? nwant : 1;
 	targets = xcalloc(ntargets, sizeof(*targets));
-	for (i = 0; i < ntargets; i++)
+	stage = stage_open(&bo.fo, bo.jobs);
+	if (!stage)
+		goto out;
+	for (i = 0; i < ntargets; i++) {
+		targets[i].stage = stage;
 		targets[i].st = &st;
+	}
 	for (i = 0; i < ntargets; i++)
-		if (prepare(&targets[i], argv[optind],
-			    nwant ? want_hosts[i] : NULL, outdir, bins, nbins,
-			    only, mtime, &st, &fo) < 0)
+		if (prepare(&targets[i], &base,
+			    nwant ? want_hosts[i] : NULL, outdir, bo.bins,
+			    bo.nbins, bo.only, mtime, &st, &bo.fo) < 0)
 			goto out;
 	/* generated passkeys are kept before any package carries them */
 	if (state_save(&st) < 0)
@@ -596,46 +755,23 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < ntargets; i++)
 		if (nwant && make_dir(targets[i].dir, &targets[i].made_dir) < 0)
 			goto out;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	for (i = 0; i < ntargets; i++) {
-		struct target *t = &targets[i];
-
-		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
-		     site_str(&t->s, "komodo_service_scope"),
-		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
-		if (for_each_pkg(t, only, mtime, 1) < 0)
-			goto out;
-	}
-	if (publish() < 0)
+	if (write_targets(targets, ntargets) < 0)
 		goto out;
 	r = 0;
-	if (publish_dir) {
+	if (bo.publish_dir) {
 		struct repo_opts ro;
 
 		memset(&ro, 0, sizeof(ro));
-		ro.key = sign_key;
+		ro.key = bo.sign_key;
 		ro.per_host = nwant > 0;
-		if (repo_add(publish_dir, published, nr_published, &ro) < 0) {
+		if (repo_add(bo.publish_dir, published, nr_published, &ro) < 0) {
 			error("the packages are in '%s', but not in the "
-			      "repository '%s'", outdir, publish_dir);
+			      "repository '%s'", outdir, bo.publish_dir);
 			r = 1;
 		}
 	}
 out:
-	remove_temps();
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	for (i = 0; targets && i < ntargets; i++) {
-		/* a failed build leaves no new directory behind either */
-		if (r && targets[i].made_dir)
-			rmdir(targets[i].dir);
-		site_release(&targets[i].s);
-		for (c = 0; c < (int)ARRAY_SIZE(targets[i].fetched); c++)
-			free(targets[i].fetched[c]);
-	}
+	release_targets(targets, ntargets, r);
 	if (r)
 		unmake_out_dir(outdir, &made_out);
 	buf_release(&made_out);
@@ -643,6 +779,7 @@ out:
 	free(want_hosts);
 	free(outs);
 	outs = NULL;
+	cstage_free(stage);
 	for (c = 0; c < nr_published; c++)
 		free(published[c]);
 	free(published);

@@ -759,7 +759,7 @@ int cmd_register(int argc, char **argv)
 		struct target *t = &ts[i];
 
 		t->host = nwant ? want[i] : NULL;
-		if (site_load_host(&t->s, o.path, t->host) < 0) {
+		if (site_load_view(&t->s, &base, t->host) < 0) {
 			t->host = NULL;
 			t->name = "";
 			bad = 1;

@@ -19,11 +19,6 @@
 #include "util.h"
 #include "banned.h"
 
-static const char *const script_names[SCRIPT_MAX] = {
-	"preinst", "postinst", "prerm",	 "postrm",    "pre",
-	"post",	   "preun",    "postun", "posttrans",
-};
-
 static int render_path(const struct site *s, const struct version *v,
 		       const char *what, struct buf *out)
 {
@@ -33,7 +28,7 @@ static int render_path(const struct site *s, const struct version *v,
 	int r = -1;
 
 	memset(&po, 0, sizeof(po));
-	po.format = FORMAT_DEB;
+	po.format = &pkg_formats[0];
 	po.arch = "amd64";
 	/* any regular file: the binary is only stat()ed, never shipped here */
 	po.binary = "/proc/self/exe";
@@ -67,7 +62,6 @@ int cmd_render(int argc, char **argv)
 	struct state st;
 	struct version v;
 	int c, r = -1;
-	size_t i;
 
 	while ((c = getopt_long(argc, argv, "V:H:", opts, NULL)) != -1) {
 		if (c == 'V')
@@ -102,18 +96,15 @@ int cmd_render(int argc, char **argv)
 	else if (what[0] == '/')
 		r = render_path(&s, &v, what, &b);
 	else {
-		for (i = 0; i < SCRIPT_MAX; i++)
-			if (!strcmp(what, script_names[i]))
-				break;
-		if (i == SCRIPT_MAX)
+		enum pkg_script slot;
+		const struct pkg_format *f = pkg_format_script(what, &slot);
+
+		if (!f)
 			r = error("unknown file '%s' (config, unit, sysusers, "
 				  "env, a script name or a payload path)",
 				  what);
 		else
-			r = plan_script(&s, &v,
-					i <= SCRIPT_POSTRM ? FORMAT_DEB
-							   : FORMAT_RPM,
-					(enum pkg_script)i, &b);
+			r = plan_script(&s, &v, f, slot, &b);
 	}
 	if (r == 0)
 		fwrite(b.data, 1, b.len, stdout);

@@ -6,12 +6,13 @@
  * header needs the member's compressed size before its bytes. So we
  *   1. render control and conffiles (cheap; bad fields fail before any
  *      slow compression),
- *   2. write the compressed data.tar into an unlinked scratch file next to
- *      the output, hashing each file while it streams through,
- *   3. write the compressed control.tar into memory (a few KiB),
+ *   2. write the uncompressed data.tar into a struct cstream, the agent
+ *      binary as a region named, not copied (its md5 the stage computed
+ *      once), and hand it to the compression stage,
+ *   3. the same for control.tar (a few KiB),
  *   4. wrap debian-binary, control.tar and data.tar in the ar.
- * Memory use stays at one read chunk plus the compressor's state, however
- * big the agent binary is.
+ * The compressed binary blocks belong to the stage and are shared by every
+ * package of the build; the result borrows them.
  *
  * Layout choices copy dpkg-deb --build (src/deb/build.c) so that dpkg,
  * lintian and humans comparing listings see nothing unusual: "./"-prefixed
@@ -32,50 +33,29 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cstage.h"
+#include "compress.h"
 #include "deb.h"
 #include "digest.h"
 #include "pkg.h"
 #include "util.h"
 #include "banned.h"
 
-/* Read and copy granularity for payload files and the scratch file. */
-#define CHUNK_SIZE (64 * 1024)
-
-/*
- * Compressor threads, fixed and never derived from nproc, because the
- * thread count can change the output bytes and a .deb must come out the
- * same on every build machine.
- *
- * xz: libarchive uses liblzma's single-block encoder for threads=1 and the
- * multi-threaded encoder otherwise. The MT encoder cuts the input into
- * blocks of 3 x the dictionary size (24 MiB at level 6) and its output
- * depends only on that block size, so threads=2 and threads=4 give the same
- * bytes (checked), unlike threads=1. A 35 MB agent makes two blocks, so more
- * than 2 threads cannot help at level 6. Measured on 2 cores with a 32 MB
- * ELF at level 6: 15.3 s with 1 thread, 13.7 s with 2 (+115 MB RSS, 0.1%
- * larger); at level 1: 2.7 s vs 1.2 s. dpkg-deb -Zxz also uses the MT
- * encoder and produces the same block layout.
- *
- * zstd: with nbWorkers >= 1 the output is the same for any worker count
- * (checked 1, 2, 4) and differs from nbWorkers = 0. At level 19 a zstd job
- * is 256 MiB, larger than the payload, so workers gain nothing there; at
- * low levels 2 workers are faster. The pinned value only matters for speed.
- */
-#define XZ_THREADS   "2"
-#define ZSTD_THREADS "2"
-
 struct deb_writer {
 	const struct pkg *p;
+	struct cstage *stage;
 	const char *path;	     /* the .deb, for messages */
 	char control_name[24];	     /* "control.tar.xz" */
 	char data_name[24];	     /* "data.tar.xz" */
-	char *chunk;		     /* CHUNK_SIZE bytes of scratch space */
+	int level;
 	struct archive_entry *entry; /* reused for every member */
 	struct buf control;	     /* the control file */
 	struct buf conffiles;	     /* the conffiles file; empty: none */
 	struct buf md5sums;	     /* filled while data.tar is written */
-	struct buf control_tar;	     /* compressed control.tar */
-	int data_fd;		     /* unlinked scratch: compressed data.tar */
+	struct cstream data;	     /* uncompressed data.tar */
+	struct cstream ctrl;	     /* uncompressed control.tar */
+	struct cout data_z, ctrl_z;  /* compressed */
+	struct buf ar;		     /* the ar around them, but data.tar */
 };
 
 static int archive_fail(const struct deb_writer *w, struct archive *a,
@@ -173,11 +153,35 @@ static void add_description(struct buf *out, const char *text)
 	}
 }
 
+/* "a (>= 1), b | c": the Depends (weak 0), Recommends or Suggests value. */
+static void relations(struct buf *out, const struct pkg *p, unsigned weak)
+{
+	const unsigned weak_flags = DEP_RECOMMENDS | DEP_SUGGESTS;
+	size_t i;
+
+	for (i = 0; i < p->nr_requires; i++) {
+		const struct pkg_dep *d = &p->requires[i];
+		unsigned cmp = d->flags & (DEP_LESS | DEP_GREATER | DEP_EQUAL);
+		const char *op = cmp == (DEP_GREATER | DEP_EQUAL) ? ">="
+				 : cmp == (DEP_LESS | DEP_EQUAL)  ? "<="
+				 : cmp == DEP_GREATER		  ? ">>"
+				 : cmp == DEP_LESS		  ? "<<"
+								  : "=";
+
+		if ((d->flags & weak_flags) != weak)
+			continue;
+		buf_addf(out, "%s%s", out->len ? ", " : "", d->name);
+		if (d->version)
+			buf_addf(out, " (%s %s)", op, d->version);
+	}
+}
+
 static int render_control(struct deb_writer *w)
 {
 	const struct pkg *p = w->p;
 	struct buf *out = &w->control;
-	struct buf version = BUF_INIT;
+	struct buf version = BUF_INIT, deps = BUF_INIT, recs = BUF_INIT;
+	struct buf sugs = BUF_INIT;
 	int r = -1;
 
 	buf_addstr(&version, p->version ? p->version : "");
@@ -186,14 +190,17 @@ static int render_control(struct deb_writer *w)
 
 	if (add_field(out, "Package", p->name, 1) ||
 	    add_field(out, "Version", version.data, 1) ||
-	    add_field(out, "Architecture", p->deb_arch, 1) ||
+	    add_field(out, "Architecture", p->arch, 1) ||
 	    add_field(out, "Maintainer", p->maintainer, 1))
 		goto out;
 	buf_addf(out, "Installed-Size: %" PRIu64 "\n", installed_size(p));
-	if (add_field(out, "Depends", p->deb_depends, 0) ||
-	    add_field(out, "Recommends", p->deb_recommends, 0) ||
-	    add_field(out, "Suggests", p->deb_suggests, 0) ||
-	    add_field(out, "Section", p->section, 0) ||
+	relations(&deps, p, 0);
+	relations(&recs, p, DEP_RECOMMENDS);
+	relations(&sugs, p, DEP_SUGGESTS);
+	if (add_field(out, "Depends", deps.data, 0) ||
+	    add_field(out, "Recommends", recs.data, 0) ||
+	    add_field(out, "Suggests", sugs.data, 0) ||
+	    add_field(out, "Section", p->category, 0) ||
 	    add_field(out, "Priority", "optional", 1) ||
 	    add_field(out, "Homepage", p->homepage, 0) ||
 	    add_field(out, "Description", p->summary, 1))
@@ -202,6 +209,9 @@ static int render_control(struct deb_writer *w)
 	r = 0;
 out:
 	buf_release(&version);
+	buf_release(&deps);
+	buf_release(&recs);
+	buf_release(&sugs);
 	return r;
 }
 
@@ -274,97 +284,38 @@ static int add_dir(struct deb_writer *w, struct archive *a, const char *member,
 	return add_header(w, a, member);
 }
 
-/* read() that retries on EINTR and reports errors for path. */
-static ssize_t read_chunk(int fd, void *buf, size_t n, const char *path)
-{
-	for (;;) {
-		ssize_t r = read(fd, buf, n);
-
-		if (r >= 0)
-			return r;
-		if (errno != EINTR)
-			return error("cannot read '%s': %s", path,
-				     strerror(errno));
-	}
-}
-
 /*
- * Streams f->src into the tar in CHUNK_SIZE pieces, hashing on the way.
- * The tar header promises f->size bytes before any are read, so a file that
- * changes size (a build still writing the agent, say) must fail rather than
- * produce a truncated or padded member.
+ * The tar header promises f->size bytes; the stage read the file once and
+ * its size must agree (a build still writing the agent, say, must fail
+ * rather than produce a truncated or padded member). The data itself
+ * goes into the stream as a region: libarchive pads the member with
+ * zeros, which the stream drops in its favour.
  */
 static int add_src(struct deb_writer *w, struct archive *a, const char *name,
-		   const struct pkg_file *f, struct md5_ctx *md5)
+		   const struct pkg_file *f, const char **md5)
 {
-	uint64_t left = f->size;
-	struct stat st;
-	ssize_t n;
-	int r = -1, fd;
+	const struct cstage_src *src;
 
-	/* Plain open: src is the user's path to the agent and may well be a
-	 * symlink into a download cache. */
-	fd = open(f->src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error("cannot open '%s': %s", f->src, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		error("cannot stat '%s': %s", f->src, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error("'%s' is not a regular file", f->src);
-		goto out;
-	}
-	if ((uint64_t)st.st_size != f->size) {
-		error("'%s' is %jd bytes but %" PRIu64 " were expected; did it "
-		      "change after it was scanned?",
-		      f->src, (intmax_t)st.st_size, f->size);
-		goto out;
-	}
+	if (cstage_src(w->stage, f->src, &src) < 0)
+		return -1;
+	if (src->size != f->size)
+		return error("'%s' is %ju bytes but %ju were expected; did it "
+			     "change after it was scanned?",
+			     f->src, (uintmax_t)src->size, (uintmax_t)f->size);
 	entry_reset(w, name, AE_IFREG, f->mode, f->size);
 	if (add_header(w, a, w->data_name))
-		goto out;
-	while (left) {
-		n = read_chunk(fd, w->chunk,
-			       left < CHUNK_SIZE ? (size_t)left : CHUNK_SIZE,
-			       f->src);
-		if (n < 0)
-			goto out;
-		if (!n) {
-			error("'%s' changed size while being read: ended "
-			      "after %" PRIu64 " of %" PRIu64 " bytes",
-			      f->src, f->size - left, f->size);
-			goto out;
-		}
-		md5_update(md5, w->chunk, (size_t)n);
-		if (archive_write_data(a, w->chunk, (size_t)n) != n) {
-			archive_fail(w, a, w->data_name, name);
-			goto out;
-		}
-		left -= (uint64_t)n;
-	}
-	/* Growth would otherwise go unnoticed: we stop at f->size. */
-	n = read_chunk(fd, w->chunk, 1, f->src);
-	if (n < 0)
-		goto out;
-	if (n > 0) {
-		error("'%s' changed size while being read: longer than %" PRIu64
-		      " bytes",
-		      f->src, f->size);
-		goto out;
-	}
-	r = 0;
-out:
-	close(fd);
-	return r;
+		return -1;
+	cstream_add_src(&w->data, src, 1);
+	*md5 = src->md5;
+	return 0;
 }
 
 static int add_payload_file(struct deb_writer *w, struct archive *a,
 			    const char *name, const struct pkg_file *f)
 {
-	struct md5_ctx md5;
 	uint8_t d[MD5_DIGEST_LEN];
 	char hex[MD5_HEX_SIZE];
+	const char *md5 = hex;
 	int r;
 
 	switch (f->type) {
@@ -381,115 +332,66 @@ static int add_payload_file(struct deb_writer *w, struct archive *a,
 	default:
 		BUG("bad file type %d", (int)f->type);
 	}
-	md5_init(&md5);
 	if (f->src) {
 		r = add_src(w, a, name, f, &md5);
 	} else {
-		md5_update(&md5, f->content.data, f->content.len);
+		struct md5_ctx c;
+
+		md5_init(&c);
+		md5_update(&c, f->content.data, f->content.len);
+		md5_final(&c, d);
+		digest_hex(d, sizeof(d), hex);
 		r = add_mem(w, a, w->data_name, name, f->mode, f->content.data,
 			    f->content.len);
 	}
 	/* dh_md5sums leaves conffiles out: dpkg tracks their hashes in its
 	 * conffiles database instead. */
-	if (!r && !(f->flags & PKG_CONFIG)) {
-		md5_final(&md5, d);
-		digest_hex(d, sizeof(d), hex);
-		buf_addf(&w->md5sums, "%s  %s\n", hex, f->path + 1);
-	}
-	md5_release(&md5);
+	if (!r && !(f->flags & PKG_CONFIG))
+		buf_addf(&w->md5sums, "%s  %s\n", md5, f->path + 1);
 	return r ? -1 : 0;
 }
 
-/*
- * A new archive for control.tar or data.tar: GNU format, the package's
- * compressor, no padding of the last block (libarchive pads to 10 KiB when
- * the output is not a regular file; the result must not depend on that).
- */
-static struct archive *tar_new(struct deb_writer *w, const char *member)
+static la_ssize_t stream_write_cb(struct archive *a, void *data,
+				  const void *buf, size_t n)
 {
-	const struct pkg *p = w->p;
+	cstream_add(data, buf, n);
+	return (la_ssize_t)n;
+}
+
+/*
+ * A new uncompressed GNU tar for control.tar or data.tar into s. No
+ * blocking (bytes per block 0): every header and data write reaches the
+ * stream at once, so a region starts exactly where its header ends, and
+ * no padding of the last block (libarchive pads to 10 KiB otherwise).
+ */
+static struct archive *tar_new(struct deb_writer *w, const char *member,
+			       struct cstream *s)
+{
 	struct archive *a = archive_write_new();
-	const char *filter = NULL, *threads = NULL;
-	char level[16];
-	int r = ARCHIVE_OK, lvl = -1;
 
 	if (!a)
 		die("out of memory");
-	switch (p->deb_comp) {
-	case COMP_XZ:
-		filter = "xz";
-		lvl = 6;
-		threads = XZ_THREADS;
-		r = archive_write_add_filter_xz(a);
-		break;
-	case COMP_ZSTD:
-		filter = "zstd";
-		lvl = 19;
-		threads = ZSTD_THREADS;
-		r = archive_write_add_filter_zstd(a);
-		break;
-	case COMP_GZIP:
-		filter = "gzip";
-		lvl = 9;
-		r = archive_write_add_filter_gzip(a);
-		break;
-	case COMP_NONE:
-		break;
-	}
-	/* ARCHIVE_WARN here means libarchive lacks the library and would run
-	 * an external program, whose output we cannot pin: refuse. */
-	if (r != ARCHIVE_OK) {
-		archive_fail(w, a, member, NULL);
-		goto fail;
-	}
-	if (filter) {
-		if (p->comp_level >= 0)
-			lvl = p->comp_level;
-		snprintf(level, sizeof(level), "%d", lvl);
-		if (archive_write_set_filter_option(a, filter,
-						    "compression-level",
-						    level) != ARCHIVE_OK) {
-			error("%s compression level %d is not supported",
-			      filter, lvl);
-			goto fail;
-		}
-	}
-	if (threads && archive_write_set_filter_option(a, filter, "threads",
-						       threads) != ARCHIVE_OK) {
-		archive_fail(w, a, member, NULL);
-		goto fail;
-	}
-	/* gzip stores the current time in its header unless told not to. */
-	if (p->deb_comp == COMP_GZIP &&
-	    archive_write_set_options(a, "gzip:!timestamp") != ARCHIVE_OK) {
-		archive_fail(w, a, member, NULL);
-		goto fail;
-	}
 	if (archive_write_set_format_gnutar(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK) {
+	    archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
+	    archive_write_open(a, s, NULL, stream_write_cb, NULL) !=
+		    ARCHIVE_OK) {
 		archive_fail(w, a, member, NULL);
-		goto fail;
+		archive_write_free(a);
+		return NULL;
 	}
 	return a;
-fail:
-	archive_write_free(a);
-	return NULL;
 }
 
 static int write_data_tar(struct deb_writer *w)
 {
 	const struct pkg *p = w->p;
 	struct buf name = BUF_INIT;
-	struct archive *a = tar_new(w, w->data_name);
+	struct archive *a = tar_new(w, w->data_name, &w->data);
 	size_t i;
 	int r = -1;
 
 	if (!a)
 		return -1;
-	if (archive_write_open_fd(a, w->data_fd) != ARCHIVE_OK) {
-		archive_fail(w, a, w->data_name, NULL);
-		goto out;
-	}
 	if (add_dir(w, a, w->data_name, "./", 0755))
 		goto out;
 	for (i = 0; i < p->nr_files; i++) {
@@ -514,23 +416,17 @@ static int write_data_tar(struct deb_writer *w)
 		if (add_payload_file(w, a, name.data, f))
 			goto out;
 	}
-	/* close flushes the compressor: a full disk shows up here */
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		archive_fail(w, a, w->data_name, NULL);
 		goto out;
 	}
-	r = 0;
+	/* dpkg reads only the first zstd frame of a member */
+	r = cstage_compress(w->stage, &w->data, p->comp, w->level,
+			    CSTAGE_FRAME, &w->data_z);
 out:
 	archive_write_free(a);
 	buf_release(&name);
 	return r;
-}
-
-static la_ssize_t buf_write_cb(struct archive *a, void *data, const void *buf,
-			       size_t n)
-{
-	buf_add(data, buf, n);
-	return (la_ssize_t)n;
 }
 
 static int write_control_tar(struct deb_writer *w)
@@ -546,17 +442,12 @@ static int write_control_tar(struct deb_writer *w)
 		{ SCRIPT_PRERM, "./prerm" },
 	};
 	const char *member = w->control_name;
-	struct archive *a = tar_new(w, member);
+	struct archive *a = tar_new(w, member, &w->ctrl);
 	size_t i;
 	int r = -1;
 
 	if (!a)
 		return -1;
-	if (archive_write_open(a, &w->control_tar, NULL, buf_write_cb, NULL) !=
-	    ARCHIVE_OK) {
-		archive_fail(w, a, member, NULL);
-		goto out;
-	}
 	if (add_dir(w, a, member, "./", 0755))
 		goto out;
 	/* Empty conffiles/md5sums would draw lintian's control-file-is-empty;
@@ -581,93 +472,118 @@ static int write_control_tar(struct deb_writer *w)
 		archive_fail(w, a, member, NULL);
 		goto out;
 	}
-	r = 0;
+	r = cstage_compress(w->stage, &w->ctrl, w->p->comp, w->level,
+			    CSTAGE_FRAME, &w->ctrl_z);
 out:
 	archive_write_free(a);
 	return r;
 }
 
-/* Copies the scratch data.tar into the ar member whose header says size. */
-static int copy_data_tar(struct deb_writer *w, struct archive *a, uint64_t size)
+static la_ssize_t buf_write_cb(struct archive *a, void *data, const void *buf,
+			       size_t n)
 {
-	uint64_t left = size;
+	buf_add(data, buf, n);
+	return (la_ssize_t)n;
+}
 
-	if (lseek(w->data_fd, 0, SEEK_SET) < 0)
-		return error("cannot rewind scratch file for '%s': %s", w->path,
-			     strerror(errno));
-	while (left) {
-		ssize_t n = read_chunk(w->data_fd, w->chunk,
-				       left < CHUNK_SIZE ? (size_t)left
-							 : CHUNK_SIZE,
-				       "data.tar scratch file");
+/* A compressed member's bytes, for libarchive's ar writer (which copies
+ * them into w->ar; the data.tar is appended to the result afterwards). */
+static int add_cout(struct deb_writer *w, struct archive *a, const char *name,
+		    const struct cout *o, int header_only)
+{
+	size_t i;
 
-		if (n < 0)
-			return -1;
-		if (!n)
-			BUG("scratch data.tar shorter than its size");
-		if (archive_write_data(a, w->chunk, (size_t)n) != n)
-			return archive_fail(w, a, "ar", w->data_name);
-		left -= (uint64_t)n;
-	}
+	entry_reset(w, name, AE_IFREG, 0644, o->size);
+	if (add_header(w, a, "ar"))
+		return -1;
+	for (i = 0; !header_only && i < o->nr; i++)
+		if (archive_write_data(a, o->v[i].data, o->v[i].len) !=
+		    (la_ssize_t)o->v[i].len)
+			return archive_fail(w, a, "ar", name);
 	return 0;
 }
 
-static int write_ar(struct deb_writer *w, int fd)
+/* debian-binary and control.tar in full, data.tar's header only: its
+ * bytes are borrowed from the stage rather than copied. */
+static int write_ar(struct deb_writer *w, struct cout *out)
 {
 	struct archive *a = archive_write_new();
-	struct stat st;
 	int r = -1;
 
 	if (!a)
 		die("out of memory");
 	if (archive_write_set_format_ar_bsd(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	    archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
+	    archive_write_open(a, &w->ar, NULL, buf_write_cb, NULL) !=
+		    ARCHIVE_OK) {
 		archive_fail(w, a, "ar", NULL);
 		goto out;
 	}
 	if (add_mem(w, a, "ar", "debian-binary", 0644, "2.0\n", 4) ||
-	    add_mem(w, a, "ar", w->control_name, 0644, w->control_tar.data,
-		    w->control_tar.len))
+	    add_cout(w, a, w->control_name, &w->ctrl_z, 0) ||
+	    add_cout(w, a, w->data_name, &w->data_z, 1))
 		goto out;
-	if (fstat(w->data_fd, &st) < 0) {
-		error("cannot stat scratch file for '%s': %s", w->path,
-		      strerror(errno));
-		goto out;
-	}
-	entry_reset(w, w->data_name, AE_IFREG, 0644, (uint64_t)st.st_size);
-	if (add_header(w, a, "ar") || copy_data_tar(w, a, (uint64_t)st.st_size))
-		goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		archive_fail(w, a, "ar", NULL);
-		goto out;
-	}
+	cout_add(out, w->ar.data, w->ar.len);
+	cout_append(out, &w->data_z);
+	/* ar members start at even offsets */
+	if (w->data_z.size % 2)
+		cout_add(out, "\n", 1);
 	r = 0;
 out:
+	/* the data.tar was never written through libarchive: do not let it
+	 * finish the entry */
 	archive_write_free(a);
 	return r;
 }
 
-/* An unlinked temporary file in path's directory: same filesystem as the
- * output (which has room for it), and nothing to clean up after a crash. */
-static int scratch_open(const char *path)
+int deb_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 {
-	struct buf tmpl = BUF_INIT;
-	int fd;
+	struct deb_writer w;
+	const char *ext = compress_ext(p->comp);
+	int r = -1;
 
-	buf_addf(&tmpl, "%s.data-XXXXXX", path);
-	fd = mkostemp(tmpl.data, O_CLOEXEC);
-	if (fd < 0) {
-		error("cannot create scratch file '%s': %s", tmpl.data,
-		      strerror(errno));
-	} else if (unlink(tmpl.data) < 0) {
-		error("cannot remove scratch file '%s': %s", tmpl.data,
-		      strerror(errno));
-		close(fd);
-		fd = -1;
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.stage = stage;
+	w.path = p->name;
+	w.level = p->comp_level >= 0 ? p->comp_level
+				     : compress_default_level(p->comp);
+	snprintf(w.control_name, sizeof(w.control_name), "control.tar%s", ext);
+	snprintf(w.data_name, sizeof(w.data_name), "data.tar%s", ext);
+	buf_init(&w.control);
+	buf_init(&w.conffiles);
+	buf_init(&w.md5sums);
+	buf_init(&w.ar);
+	cstream_init(&w.data);
+	cstream_init(&w.ctrl);
+	cout_init(&w.data_z);
+	cout_init(&w.ctrl_z);
+	w.entry = archive_entry_new();
+	if (!w.entry)
+		die("out of memory");
+
+	if (p->mtime < 0) {
+		error("cannot write '%s': negative mtime %" PRId64, w.path,
+		      p->mtime);
+		goto out;
 	}
-	buf_release(&tmpl);
-	return fd;
+	if (compress_check_level(p->comp, w.level) < 0 ||
+	    render_control(&w) || render_conffiles(&w))
+		goto out;
+	if (write_data_tar(&w) || write_control_tar(&w) || write_ar(&w, out))
+		goto out;
+	r = 0;
+out:
+	archive_entry_free(w.entry);
+	buf_release(&w.control);
+	buf_release(&w.conffiles);
+	buf_release(&w.md5sums);
+	buf_release(&w.ar);
+	cstream_release(&w.data);
+	cstream_release(&w.ctrl);
+	cout_release(&w.data_z);
+	cout_release(&w.ctrl_z);
+	return r;
 }
 
 /*
@@ -695,70 +611,24 @@ static int open_output(const char *path)
 	return fd;
 }
 
-static const char *comp_ext(enum pkg_compression c)
-{
-	switch (c) {
-	case COMP_XZ:
-		return ".xz";
-	case COMP_ZSTD:
-		return ".zst";
-	case COMP_GZIP:
-		return ".gz";
-	case COMP_NONE:
-		return "";
-	}
-	BUG("bad compression %d", (int)c);
-}
-
 int deb_write(const struct pkg *p, const char *path)
 {
-	struct deb_writer w;
-	const char *ext = comp_ext(p->deb_comp);
-	int r = -1, fd = -1;
+	struct cstage *st = cstage_new(NULL, 1);
+	struct cout out;
+	int fd, r = -1;
 
-	memset(&w, 0, sizeof(w));
-	w.p = p;
-	w.path = path;
-	w.data_fd = -1;
-	snprintf(w.control_name, sizeof(w.control_name), "control.tar%s", ext);
-	snprintf(w.data_name, sizeof(w.data_name), "data.tar%s", ext);
-	buf_init(&w.control);
-	buf_init(&w.conffiles);
-	buf_init(&w.md5sums);
-	buf_init(&w.control_tar);
-	w.chunk = xmalloc(CHUNK_SIZE);
-	w.entry = archive_entry_new();
-	if (!w.entry)
-		die("out of memory");
-
-	if (p->mtime < 0) {
-		error("cannot write '%s': negative mtime %" PRId64, path,
-		      p->mtime);
+	cout_init(&out);
+	if (deb_make(p, st, &out) < 0)
 		goto out;
-	}
-	if (render_control(&w) || render_conffiles(&w))
-		goto out;
-
 	fd = open_output(path);
 	if (fd < 0)
 		goto out;
-	w.data_fd = scratch_open(path);
-	if (w.data_fd < 0)
-		goto out;
-	if (write_data_tar(&w) || write_control_tar(&w) || write_ar(&w, fd))
-		goto out;
-	r = 0;
-out:
-	if (fd >= 0 && close(fd) < 0 && !r)
+	r = cout_write(&out, fd, path);
+	if (close(fd) < 0 && !r)
 		r = error("cannot close '%s': %s", path, strerror(errno));
-	if (w.data_fd >= 0)
-		close(w.data_fd);
-	archive_entry_free(w.entry);
-	free(w.chunk);
-	buf_release(&w.control);
-	buf_release(&w.conffiles);
-	buf_release(&w.md5sums);
-	buf_release(&w.control_tar);
+out:
+	cout_release(&out);
+	cstage_free(st);
 	return r;
 }
 

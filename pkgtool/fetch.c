@@ -135,9 +135,9 @@ out:
 	return r;
 }
 
-/* Makes {cache}/periphery/v{version} and checks it and every directory
- * above it up to the cache root. */
-static int cache_prepare(const char *cache, const char *dir)
+/* Makes dir below the cache root and checks it and every directory
+ * above it up to the root (the block cache uses it too). */
+int fetch_cache_prepare(const char *cache, const char *dir)
 {
 	struct buf b = BUF_INIT;
 	const char *p;
@@ -570,7 +570,7 @@ int fetch_binary(const struct site *s, const struct version *v,
 	buf_addf(&dir, "%s/periphery/v%s", cache.data, v->text);
 	buf_addf(&file, "%s/%s", dir.data, asset.data);
 	buf_addf(&vfile, "%s.verified", file.data);
-	if (cache_prepare(cache.data, dir.data) < 0)
+	if (fetch_cache_prepare(cache.data, dir.data) < 0)
 		goto out;
 	lock = lock_dir(dir.data);
 	if (!o->refresh) {

@@ -65,6 +65,9 @@ void fetch_asset_url(const struct site *s, const struct version *v,
 		     const char *asset, struct buf *out);
 /* The cache directory (not created); -1 reported if there is none. */
 int fetch_cache_dir(const struct fetch_opts *o, struct buf *out);
+/* Makes dir (below cache) 0700 and refuses it, or any directory from the
+ * cache root down to it, when it is not the user's alone. */
+int fetch_cache_prepare(const char *cache, const char *dir);
 
 /* Makes sure the verified binary of arch is cached. *path (malloc'd, the
  * caller frees it) names it; sha gets its sha256 in hex. Reports and

@@ -7,5 +7,8 @@
 #include "buf.h"
 
 int gz_compress(struct buf *out, const void *data, size_t len);
+/* One xz stream (preset 6, one block): the bytes depend only on the input
+ * and the liblzma version. */
+int xz_compress(struct buf *out, const void *data, size_t len);
 
 #endif

@@ -28,19 +28,13 @@ void pkg_release(struct pkg *p)
 	free(p->name);
 	free(p->version);
 	free(p->release);
-	free(p->deb_arch);
-	free(p->rpm_arch);
+	free(p->arch);
 	free(p->maintainer);
 	free(p->summary);
 	free(p->description);
 	free(p->homepage);
 	free(p->license);
-	free(p->vendor);
-	free(p->section);
-	free(p->rpm_group);
-	free(p->deb_depends);
-	free(p->deb_recommends);
-	free(p->deb_suggests);
+	free(p->category);
 	free(p->changelog_text);
 	free(p->changelog_name);
 	for (i = 0; i < p->nr_requires; i++) {
@@ -209,8 +203,6 @@ const char *pkg_compression_name(enum pkg_compression c)
 		return "zstd";
 	case COMP_GZIP:
 		return "gzip";
-	case COMP_NONE:
-		return "none";
 	}
 	BUG("bad compression %d", (int)c);
 }
@@ -233,11 +225,9 @@ static void dig_str(struct sha256_ctx *c, const char *s)
 void pkg_content_digest(const struct pkg *p, const char *src_sha,
 			char out[65])
 {
-	const char *meta[] = { p->name,	       p->version,     p->deb_arch,
-			       p->rpm_arch,    p->maintainer,  p->summary,
-			       p->description, p->homepage,    p->license,
-			       p->vendor,      p->section,     p->rpm_group,
-			       p->deb_depends, p->deb_recommends };
+	const char *meta[] = { p->name,	       p->version, p->arch,
+			       p->maintainer,  p->summary, p->description,
+			       p->homepage,    p->license, p->category };
 	struct sha256_ctx c;
 	uint8_t d[SHA256_DIGEST_LEN];
 	unsigned v[3];

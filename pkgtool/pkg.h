@@ -31,7 +31,7 @@ enum pkg_fflags {
 			       * implicit parents like /usr/bin lack it */
 };
 
-enum pkg_compression { COMP_XZ, COMP_ZSTD, COMP_GZIP, COMP_NONE };
+enum pkg_compression { COMP_XZ, COMP_ZSTD, COMP_GZIP };
 
 struct pkg_file {
 	char *path;		/* absolute target path */
@@ -58,7 +58,8 @@ enum pkg_script {
 	SCRIPT_MAX
 };
 
-/* An rpm dependency: name, optional version and RPMSENSE-like flags. */
+/* A dependency: name (for deb, alternatives "a | b" too), optional
+ * version and RPMSENSE-like flags. */
 enum pkg_dep_flags {
 	DEP_LESS = 1 << 1,
 	DEP_GREATER = 1 << 2,
@@ -81,25 +82,21 @@ struct pkg {
 	char *name;		/* "komodo-periphery" */
 	char *version;		/* upstream version without 'v': "1.19.5" */
 	char *release;		/* "1" */
-	char *deb_arch;		/* "amd64" / "arm64" */
-	char *rpm_arch;		/* "x86_64" / "aarch64" */
+	char *arch;		/* the format's name: "amd64", "x86_64" */
 	char *maintainer;	/* "Name <mail>" */
 	char *summary;		/* one line, no trailing period */
 	char *description;	/* paragraphs, '\n'-separated, no trailing \n */
 	char *homepage;
 	char *license;		/* SPDX id, e.g. "GPL-3.0-or-later" */
-	char *vendor;		/* rpm Vendor, may be NULL */
-	char *section;		/* deb Section, e.g. "admin" */
-	char *rpm_group;	/* rpm Group, e.g. "System Environment/Daemons" */
-	char *deb_depends;	/* full deb Depends value, may be NULL */
-	char *deb_recommends;	/* may be NULL */
-	char *deb_suggests;	/* may be NULL */
-	struct pkg_dep *requires; /* rpm requires beyond the automatic ones */
+	char *category;		/* deb Section, rpm Group; may be NULL */
+	/* in the format's own names (rpm adds its automatic ones); weak
+	 * ones flagged DEP_RECOMMENDS or DEP_SUGGESTS */
+	struct pkg_dep *requires;
 	size_t nr_requires, alloc_requires;
 	char *changelog_text;	/* rpm %changelog text of the one entry */
 	char *changelog_name;	/* rpm changelog author "Name <mail>" */
 	int64_t mtime;		/* SOURCE_DATE_EPOCH: clamp and build time */
-	enum pkg_compression deb_comp, rpm_comp;
+	enum pkg_compression comp;
 	int comp_level;		/* -1 = format default (xz 6, zstd 19, gzip 9) */
 	struct pkg_file *files;
 	size_t nr_files, alloc_files;

@@ -16,25 +16,38 @@
 
 #define HOMEPAGE "https://github.com/moghtech/komodo"
 
-const char *plan_rpm_arch(const char *deb_arch)
+/* The format's name for arch; the site accepts only architectures every
+ * format knows. */
+static const char *own_arch(const struct pkg_format *f, const char *arch)
 {
-	if (!strcmp(deb_arch, "amd64"))
-		return "x86_64";
-	if (!strcmp(deb_arch, "arm64"))
-		return "aarch64";
-	BUG("unknown architecture '%s'", deb_arch);
+	const char *a = pkg_format_arch(f, arch);
+
+	if (!a)
+		BUG("%s has no name for architecture '%s'", f->name, arch);
+	return a;
+}
+
+const char *plan_release(const struct site *s)
+{
+	return site_str(s, "package_release");
+}
+
+int plan_release_set(const struct site *s)
+{
+	return site_is_set(s, "package_release");
+}
+
+void plan_set_release(struct site *s, const char *release)
+{
+	site_set_str(s, "package_release", release);
 }
 
 void plan_filename(const struct site *s, const struct version *v,
-		   enum plan_format f, const char *arch, struct buf *out)
+		   const struct pkg_format *f, const char *arch,
+		   struct buf *out)
 {
-	if (f == FORMAT_DEB)
-		buf_addf(out, "%s_%s-%s_%s.deb", site_str(s, "package_name"),
-			 v->text, site_str(s, "package_release"), arch);
-	else
-		buf_addf(out, "%s-%s-%s.%s.rpm", site_str(s, "package_name"),
-			 v->text, site_str(s, "package_release"),
-			 plan_rpm_arch(arch));
+	f->filename(out, site_str(s, "package_name"), v->text,
+		    site_str(s, "package_release"), own_arch(f, arch));
 }
 
 static int any_secret(const struct sval *v)
@@ -66,6 +79,62 @@ int plan_has_secrets(const struct site *s)
 	return 0;
 }
 
+static enum pkg_compression compression(const struct site *s,
+				       const char *format)
+{
+	const struct sval *v = site_get(s, "package_compression");
+	const char *name = v->str;
+
+	if (v->type == SV_MAP) {
+		const struct sval *e = sval_map_get(v, format);
+
+		name = e ? e->str : "xz";
+	}
+	return !strcmp(name, "zstd") ? COMP_ZSTD
+	       : !strcmp(name, "gzip") ? COMP_GZIP
+				       : COMP_XZ;
+}
+
+void plan_host_init(struct plan_host *h, const struct site *s,
+		    const char *only)
+{
+	const struct sval *arches = site_get(s, "package_architectures");
+	const struct sval *formats = site_get(s, "package_formats");
+	const struct sval *bin = site_get(s, "komodo_binary_path");
+	size_t i, j;
+
+	memset(h, 0, sizeof(*h));
+	if (arches->n > ARRAY_SIZE(h->arches))
+		BUG("too many architectures");
+	for (i = 0; i < arches->n; i++) {
+		struct plan_arch *a = &h->arches[h->nr_arches++];
+		const struct sval *e = bin->type == SV_MAP
+					       ? sval_map_get(bin, arches->items[i]->str)
+				       : bin->type == SV_SCALAR && bin->str[0] ? bin
+										: NULL;
+
+		a->name = arches->items[i]->str;
+		a->binary = e ? e->str : NULL;
+		a->binary_loc = e ? &e->loc : NULL;
+	}
+	/* table order, so that deb comes before rpm whatever the site says;
+	 * --format names the one format, listed in the site or not */
+	for (j = 0; j < pkg_nr_formats; j++) {
+		const char *name = pkg_formats[j].name;
+		int want = only && !strcmp(only, name);
+
+		for (i = 0; !only && i < formats->n; i++)
+			want |= !strcmp(formats->items[i]->str, name);
+		if (!want)
+			continue;
+		h->formats[h->nr_formats].format = &pkg_formats[j];
+		h->formats[h->nr_formats++].comp = compression(s, name);
+	}
+	h->system_scope =
+		!strcmp(site_str(s, "komodo_service_scope"), "system");
+	h->secrets = plan_has_secrets(s);
+}
+
 /* ---- scripts --------------------------------------------------------------- */
 
 struct script_ctx {
@@ -90,18 +159,11 @@ static void put(struct sval *m, const char *k, const char *v)
 	sval_map_put(m, k, NULL, sval_scalar(v, NULL));
 }
 
-static const char *const script_names[SCRIPT_MAX] = {
-	"templates/deb/preinst",   "templates/deb/postinst",
-	"templates/deb/prerm",	   "templates/deb/postrm",
-	"templates/rpm/pre",	   "templates/rpm/post",
-	"templates/rpm/preun",	   "templates/rpm/postun",
-	"templates/rpm/posttrans",
-};
-
 int plan_script(const struct site *s, const struct version *v,
-		enum plan_format f, enum pkg_script slot, struct buf *out)
+		const struct pkg_format *f, enum pkg_script slot,
+		struct buf *out)
 {
-	const struct embedded *t = embedded_find(script_names[slot]);
+	const struct embedded *t = NULL;
 	const struct embedded *common = embedded_find("templates/common.sh");
 	struct script_ctx c = { s, sval_new(SV_MAP, NULL) };
 	struct buf body = BUF_INIT, units = BUF_INIT, dirs = BUF_INIT;
@@ -109,12 +171,19 @@ int plan_script(const struct site *s, const struct version *v,
 	int r = 0;
 	size_t i;
 
+	/* templates/<format>/<script name> */
+	if (slot >= f->first_script && slot <= f->last_script) {
+		buf_addf(&body, "templates/%s/%s", f->name,
+			 f->script_names[slot - f->first_script]);
+		t = embedded_find(body.data);
+		buf_reset(&body);
+	}
 	if (!t)
 		goto out; /* this format has no such script */
 	if (!common)
 		BUG("templates/common.sh is not embedded");
 	put(c.extra, "package", site_str(s, "package_name"));
-	put(c.extra, "format", f == FORMAT_DEB ? "deb" : "rpm");
+	put(c.extra, "format", f->name);
 	put(c.extra, "unit", UNIT_NAME);
 	put(c.extra, "unit_path", sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
 				      : USER_UNIT_DIR "/" UNIT_NAME);
@@ -257,7 +326,7 @@ static int add_docs(const struct site *s, const struct version *v,
 		pkg_add_file(p, path.data, 0644, gz.data, gz.len)->flags |=
 			PKG_DOC;
 	buf_reset(&gz);
-	if (o->format == FORMAT_DEB) {
+	if (o->format->flags & PKGF_DEBIAN_DOCS) {
 		buf_reset(&path);
 		buf_reset(&text);
 		buf_addf(&path, "/usr/share/doc/%s/changelog.Debian.gz", name);
@@ -315,52 +384,6 @@ static void add_lintian_overrides(const struct site *s, struct pkg *p)
 	buf_release(&t);
 }
 
-static void set_depends(const struct site *s, const struct version *v,
-			const struct plan_opts *o, struct pkg *p)
-{
-	int user = !strcmp(site_str(s, "komodo_service_scope"), "user");
-	struct buf d = BUF_INIT;
-
-	/* v1 is built on bullseye (glibc 2.31), v2 on bookworm with
-	 * OpenSSL 3 (komodo-periphery.md §11) */
-	if (v->major >= 2)
-		buf_addstr(&d, "libc6 (>= 2.36), libssl3, ");
-	else
-		buf_addstr(&d, "libc6 (>= 2.31), ");
-	/* Periphery runs without git (only repo and stack features use it)
-	 * and most Komodo hosts run Docker CE from Docker's repository: a
-	 * Debian maintainer's choice is Recommends git, Suggests docker, so
-	 * the package installs offline and never pulls in a Docker */
-	buf_addstr(&d, "ca-certificates, openssl, passwd, systemd");
-	if (user)
-		/* linger -> user@UID.service needs pam_systemd (testbed §6) */
-		buf_addstr(&d, ", libpam-systemd, dbus");
-	p->deb_depends = buf_detach(&d, NULL);
-	p->deb_recommends = xstrdup("git");
-	p->deb_suggests = xstrdup("docker.io | docker-ce");
-
-	/* what rpmbuild's ELF dependency generator would find in the agent
-	 * (both architectures are 64-bit) */
-	pkg_add_require(p, "libc.so.6()(64bit)", NULL, 0);
-	if (v->major >= 2) {
-		pkg_add_require(p, "libssl.so.3()(64bit)", NULL, 0);
-		pkg_add_require(p, "libcrypto.so.3()(64bit)", NULL, 0);
-	}
-	pkg_add_require(p, "/usr/sbin/useradd", NULL, DEP_PRE);
-	pkg_add_require(p, "/usr/sbin/groupadd", NULL, DEP_PRE);
-	pkg_add_require(p, "/usr/sbin/usermod", NULL, DEP_POST);
-	/* setpriv (work as the service user) and realpath */
-	pkg_add_require(p, "/usr/bin/setpriv", NULL, DEP_POST | DEP_PREUN);
-	pkg_add_require(p, "systemd", NULL, DEP_POST | DEP_PREUN | DEP_POSTUN);
-	pkg_add_require(p, "/usr/bin/openssl", NULL, 0);
-	pkg_add_require(p, "ca-certificates", NULL, 0);
-	pkg_add_require(p, "git", NULL, DEP_RECOMMENDS);
-	/* Fedora's moby-engine provides docker; Docker's own repo docker-ce */
-	pkg_add_require(p, "docker", NULL, DEP_SUGGESTS);
-	pkg_add_require(p, "docker-ce", NULL, DEP_SUGGESTS);
-	(void)o;
-}
-
 /* Owns, once each, every directory below /etc that the config, the env
  * file and the keys live in: rpm -e leaves unowned ones behind (the upper
  * ones of /etc/a/b/c.toml). */
@@ -400,20 +423,17 @@ static void add_etc_dirs(const struct site *s, int keys, struct pkg *p)
 	buf_release(&seen);
 }
 
-int plan_pkg(const struct site *s, const struct version *v,
-	     const struct plan_opts *o, struct pkg *p)
+/* Name, version, texts and relations: the control/header fields. */
+static void set_metadata(const struct site *s, const struct version *v,
+			 const struct plan_opts *o, struct pkg *p)
 {
 	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
-	struct render_keyfile keys[16];
-	struct buf b = BUF_INIT, path = BUF_INIT;
-	size_t i, nkeys = 0;
-	int r = -1, slot;
+	struct buf b = BUF_INIT;
 
 	p->name = xstrdup(site_str(s, "package_name"));
 	p->version = xstrdup(v->text);
 	p->release = xstrdup(site_str(s, "package_release"));
-	p->deb_arch = xstrdup(o->arch);
-	p->rpm_arch = xstrdup(plan_rpm_arch(o->arch));
+	p->arch = xstrdup(own_arch(o->format, o->arch));
 	p->maintainer = xstrdup(site_str(s, "package_maintainer"));
 	p->summary = xstrdup("Agent that connects this host to Komodo Core");
 	buf_addf(&b,
@@ -426,14 +446,25 @@ int plan_pkg(const struct site *s, const struct version *v,
 	p->description = buf_detach(&b, NULL);
 	p->homepage = xstrdup(HOMEPAGE);
 	p->license = xstrdup("GPL-3.0-only");
-	p->section = xstrdup("admin");
-	p->rpm_group = xstrdup("System Environment/Daemons");
+	p->category = xstrdup(o->format->category);
 	p->changelog_name = xstrdup(site_str(s, "package_maintainer"));
 	buf_addf(&b, "- Komodo Periphery %s, built by pkgtool", v->text);
 	p->changelog_text = buf_detach(&b, NULL);
 	p->mtime = o->mtime;
-	p->deb_comp = p->rpm_comp = o->comp;
-	set_depends(s, v, o, p);
+	p->comp = o->comp;
+	o->format->relations(p, v->major, !sys);
+}
+
+int plan_pkg(const struct site *s, const struct version *v,
+	     const struct plan_opts *o, struct pkg *p)
+{
+	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	struct render_keyfile keys[16];
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	size_t i, nkeys = 0;
+	int r = -1, slot;
+
+	set_metadata(s, v, o, p);
 
 	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
 
@@ -479,7 +510,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	pkg_add_file(p, path.data, 0644, b.data, b.len);
 	buf_reset(&b);
 
-	if (o->format == FORMAT_RPM && sys) {
+	if ((o->format->flags & PKGF_SYSTEMD_PRESET) && sys) {
 		/* RHEL/Fedora presets disable everything not listed */
 		buf_reset(&path);
 		buf_addf(&path, "/usr/lib/systemd/system-preset/90-%s.preset",
@@ -490,14 +521,11 @@ int plan_pkg(const struct site *s, const struct version *v,
 	}
 	if (add_docs(s, v, o, p) < 0)
 		goto out;
-	if (o->format == FORMAT_DEB)
+	if (o->format->flags & PKGF_DEBIAN_DOCS)
 		add_lintian_overrides(s, p);
 
-	for (slot = 0; slot < SCRIPT_MAX; slot++) {
-		int deb_slot = slot <= SCRIPT_POSTRM;
-
-		if (deb_slot != (o->format == FORMAT_DEB))
-			continue;
+	for (slot = (int)o->format->first_script;
+	     slot <= (int)o->format->last_script; slot++) {
 		if (plan_script(s, v, o->format, (enum pkg_script)slot,
 				&p->scripts[slot]) < 0)
 			goto out;

@@ -12,13 +12,12 @@
 #include <stdint.h>
 
 #include "pkg.h"
+#include "pkgformat.h"
 #include "site.h"
 #include "version.h"
 
-enum plan_format { FORMAT_DEB, FORMAT_RPM };
-
 struct plan_opts {
-	enum plan_format format;
+	const struct pkg_format *format;
 	const char *arch;	/* deb name: amd64 / arm64 */
 	const char *binary;	/* agent binary to ship */
 	const char *binary_sha256; /* hex, recorded in the doc folder */
@@ -26,16 +25,51 @@ struct plan_opts {
 	enum pkg_compression comp;
 };
 
+/*
+ * A host's build decisions, taken from the site once (plan_host_init());
+ * the build reads these typed fields and no site key after it. Strings
+ * point into the site, which must outlive the plan. The agent binary of
+ * each architecture is the site's komodo_binary_path entry until the
+ * build replaces it (--binary, a download) and fills in its sha256.
+ */
+struct plan_host {
+	struct plan_arch {
+		const char *name;		/* "amd64" */
+		const char *binary;		/* NULL: download the release */
+		const struct loc *binary_loc;	/* where binary was set */
+		char sha256[65];
+	} arches[8];
+	size_t nr_arches;
+	struct plan_fmt {
+		const struct pkg_format *format;
+		enum pkg_compression comp;
+	} formats[8];
+	size_t nr_formats;
+	int system_scope;
+	int secrets;		/* the packages carry secrets (mode 0600) */
+};
+
+/* only: one format name (--format) or NULL for the site's list. */
+void plan_host_init(struct plan_host *h, const struct site *s,
+		    const char *only);
+
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p);
 /* 1 when the package will carry secrets (the output file is then 0600). */
 int plan_has_secrets(const struct site *s);
-const char *plan_rpm_arch(const char *deb_arch);
 /* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb. */
+/* The package release: the site's package_release (plan_release_set():
+ * written in the site, which then always wins), or one the state raised
+ * and plan_set_release() put in its place (cmd_build, state.h). */
+const char *plan_release(const struct site *s);
+int plan_release_set(const struct site *s);
+void plan_set_release(struct site *s, const char *release);
 void plan_filename(const struct site *s, const struct version *v,
-		   enum plan_format f, const char *arch, struct buf *out);
+		   const struct pkg_format *f, const char *arch,
+		   struct buf *out);
 /* The maintainer-script text for slot, as plan_pkg() would ship it. */
 int plan_script(const struct site *s, const struct version *v,
-		enum plan_format f, enum pkg_script slot, struct buf *out);
+		const struct pkg_format *f, enum pkg_script slot,
+		struct buf *out);
 
 #endif

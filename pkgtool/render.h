@@ -44,10 +44,4 @@ struct render_keyfile {
 int render_keyfiles(const struct site *s, const struct version *v,
 		    struct render_keyfile *out, size_t max, size_t *n);
 
-/* Appends s as a TOML basic string (quotes included); -1 if s is not
- * valid UTF-8. */
-int toml_quote(struct buf *out, const char *s);
-/* Appends a TOML key: bare when possible, quoted otherwise. */
-int toml_key(struct buf *out, const char *k);
-
 #endif

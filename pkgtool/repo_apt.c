@@ -17,7 +17,6 @@
 #include "repo.h"
 #include "sign.h"
 #include "util.h"
-#include "xz.h"
 #include "banned.h"
 
 #define MAX_ARCHS 16

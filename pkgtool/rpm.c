@@ -7,11 +7,12 @@
  * tag and write the lead and the sections ourselves, because rpmbuild's
  * rpmLeadWrite() and rpmGenerateSignature() are internal to librpm.
  *
- * Digests in the headers are fixed-width hex, so the size of both headers
- * is known before the payload exists. As rpmbuild's writeRPM() does, we
- * write the payload at its final offset first (digesting src files while
- * they stream into the archive), then fill in the header and signature
- * in front of it.
+ * librpm writes the uncompressed cpio into an anonymous memory file,
+ * except the agent binary's data, which goes to /dev/null (see
+ * archive_src()) and enters the stream as a region; the compression stage
+ * compresses it, reusing the binary's blocks. Then the digests in the
+ * headers are taken over the result in memory, and the lead, signature
+ * and header go in front of it.
  *
  * This is the only file that includes <rpm/...> headers.
  */
@@ -20,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,7 +39,10 @@
 #include <rpm/rpmtd.h>
 
 #include "buf.h"
+#include "compress.h"
 #include "crypto.h"
+#include "cstage.h"
+#include "digest.h"
 #include "pkg.h"
 #include "rpm.h"
 #include "util.h"
@@ -46,7 +51,6 @@
 #define LEAD_SIZE 96
 #define SHA256_HEX 64
 #define SHA1_HEX 40
-#define COPY_SIZE (128 * 1024)
 /* rpmbuild reserves 32 bytes plus %__gpg_reserved_space (4096 by
  * default) so that rpmsign can add a signature in place. A constant
  * keeps our bytes independent of the host's macros. */
@@ -70,22 +74,16 @@ static const struct rpm_arch arches[] = {
 };
 
 struct rpm_comp {
-	const char *io;		/* rpmio type */
-	const char *name;	/* PAYLOADCOMPRESSOR; NULL: none */
-	int def_level, min_level, max_level;
+	const char *name;	/* PAYLOADCOMPRESSOR */
 	const char *feature, *feature_evr; /* rpmlib() needed to read it */
 };
 
-/* Levels as rpmbuild's %_binary_payload spells them. zstd stops at 19:
- * the "ultra" levels need up to 128 MiB of memory to decompress. No
- * mode string has a 'T', so librpm never consults %{getncpus} and the
- * encoders run single-threaded, making the output machine-independent. */
+/* rpm reads an xz stream of many blocks, concatenated gzip members and
+ * concatenated zstd frames, so every codec reuses blocks here. */
 static const struct rpm_comp comps[] = {
-	[COMP_XZ] = { "xzdio", "xz", 6, 0, 9, "rpmlib(PayloadIsXz)", "5.2-1" },
-	[COMP_ZSTD] = { "zstdio", "zstd", 19, 1, 19, "rpmlib(PayloadIsZstd)",
-			"5.4.18-1" },
-	[COMP_GZIP] = { "gzdio", "gzip", 9, 1, 9, NULL, NULL },
-	[COMP_NONE] = { "ufdio", NULL, 0, 0, 0, NULL, NULL },
+	[COMP_XZ] = { "xz", "rpmlib(PayloadIsXz)", "5.2-1" },
+	[COMP_ZSTD] = { "zstd", "rpmlib(PayloadIsZstd)", "5.4.18-1" },
+	[COMP_GZIP] = { "gzip", NULL, NULL },
 };
 
 struct rpm_dep {
@@ -101,8 +99,15 @@ struct rpm_deps {
 /* One payload entry; index i is the header's file index i. */
 struct rpm_file {
 	const struct pkg_file *f;
+	const struct cstage_src *src; /* for f->src */
 	uint32_t size;
 	char digest[SHA256_HEX + 1]; /* "" unless regular */
+};
+
+/* Where a region's placeholder bytes would have been in the memory file. */
+struct rpm_hole {
+	uint64_t at;
+	const struct cstage_src *src;
 };
 
 struct rpm_writer {
@@ -110,17 +115,22 @@ struct rpm_writer {
 	const char *path;
 	const struct rpm_arch *arch;
 	const struct rpm_comp *comp;
-	char wmode[16], rmode[16], level[8];
+	struct cstage *stage;
+	int level_nr;
+	char level[8];
 	const char *evr;	/* version-release */
 	Header h;
 	struct rpm_file *files;
 	size_t nr_files;
-	int fd;
-	FD_t cfd;		/* compressed payload stream while writing */
+	int mfd;		/* memory file: the cpio without regions */
+	FD_t cfd;		/* librpm's stream over it while writing */
+	struct rpm_hole *holes;
+	size_t nr_holes, alloc_holes;
+	struct cstream cpio;	/* the uncompressed payload */
+	struct cout payload;	/* compressed */
 	unsigned sig_len, hdr_len; /* exported blob sizes, no magic or pad */
 	uint64_t payload_off, payload_size, archive_size;
 	char payload_digest[SHA256_HEX + 1], alt_digest[SHA256_HEX + 1];
-	char *buf;		/* COPY_SIZE bytes of scratch */
 };
 
 /* librpm reports through rpmlog(); errors are collected here and quoted
@@ -181,48 +191,6 @@ static void hash_mem_hex(const void *data, size_t len, char *out)
 
 	crypto_hash_update(h, data, len);
 	crypto_hash_final_hex(h, CRYPTO_SHA256, out);
-}
-
-static int write_at(struct rpm_writer *w, const void *data, size_t len,
-		    uint64_t off)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return error("cannot write '%s': %s", w->path,
-				     n < 0 ? strerror(errno) : "short write");
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-/* Feeds len bytes of our output at off into the given digests. */
-static int digest_range(struct rpm_writer *w, uint64_t off, uint64_t len,
-			struct crypto_hash **ctx, size_t nr_ctx)
-{
-	while (len) {
-		size_t want = len < COPY_SIZE ? (size_t)len : COPY_SIZE;
-		ssize_t n = pread(w->fd, w->buf, want, (off_t)off);
-		size_t i;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return error("cannot read back '%s': %s", w->path,
-				     n < 0 ? strerror(errno) : "file shrank");
-		for (i = 0; i < nr_ctx; i++)
-			crypto_hash_update(ctx[i], w->buf, (size_t)n);
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
 }
 
 static int utf8_valid(const char *s)
@@ -663,9 +631,7 @@ static int build_header(struct rpm_writer *w)
 	put_str(w->h, RPMTAG_LICENSE, p->license);
 	/* rpmbuild's value when a spec has no Group */
 	put_str(w->h, RPMTAG_GROUP,
-		p->rpm_group ? p->rpm_group : "Unspecified");
-	if (p->vendor)
-		put_str(w->h, RPMTAG_VENDOR, p->vendor);
+		p->category ? p->category : "Unspecified");
 	if (p->maintainer)
 		put_str(w->h, RPMTAG_PACKAGER, p->maintainer);
 	if (p->homepage)
@@ -680,11 +646,8 @@ static int build_header(struct rpm_writer *w)
 	put_str(w->h, RPMTAG_RPMVERSION, RPMVERSION);
 	put_str(w->h, RPMTAG_ENCODING, "utf-8");
 	put_str(w->h, RPMTAG_PAYLOADFORMAT, "cpio");
-	/* rpmbuild omits both for an uncompressed payload */
-	if (w->comp->name) {
-		put_str(w->h, RPMTAG_PAYLOADCOMPRESSOR, w->comp->name);
-		put_str(w->h, RPMTAG_PAYLOADFLAGS, w->level);
-	}
+	put_str(w->h, RPMTAG_PAYLOADCOMPRESSOR, w->comp->name);
+	put_str(w->h, RPMTAG_PAYLOADFLAGS, w->level);
 	v = RPM_HASH_SHA256;
 	put_u32(w->h, RPMTAG_PAYLOADDIGESTALGO, &v, 1);
 
@@ -786,9 +749,8 @@ static void make_lead(const struct rpm_writer *w, unsigned char *lead)
 	lead[79] = 5;				/* signature type: header */
 }
 
-/* Why the payload stream failed. rpmio's own error strings differ per
- * compressor (gzip's is often empty); errno of the failed write() is
- * what they have in common, so callers clear errno before each call. */
+/* Why the payload stream failed: errno of the failed write(), which
+ * callers clear before each call. */
 static const char *payload_cause(const struct rpm_writer *w, int err)
 {
 	const char *s;
@@ -796,94 +758,85 @@ static const char *payload_cause(const struct rpm_writer *w, int err)
 	if (err)
 		return strerror(err);
 	s = Fstrerror(w->cfd);
-	return s && *s ? s : "compression failed";
+	return s && *s ? s : "write failed";
 }
 
-/* Streams one file with content into the archive. src files are digested
- * on the way, so each is read exactly once. */
-static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
+/*
+ * The agent binary's data: its digest and size come from the stage, which
+ * read it once for the whole build. librpm's cpio writer insists on being
+ * handed the member's bytes, so it gets zeros while its descriptor points
+ * at /dev/null (ufdio writes straight through, unbuffered); the memory
+ * file's offset does not move, and the region is noted where it belongs.
+ */
+static int archive_src(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
 {
-	const struct pkg_file *f = e->f;
-	struct crypto_hash *ctx;
-	struct stat st;
+	static const char zeros[64 * 1024];
 	uint64_t left = e->size;
-	int sfd, r = -1;
+	off_t at = lseek(w->mfd, 0, SEEK_CUR);
+	int nfd, cfd = Fileno(w->cfd), r = 0;
 
-	if (!f->src) {
-		errno = 0;
-		if (rpmfiArchiveWrite(fi, f->content.data, e->size) != e->size)
-			return error("cannot write the payload of '%s': %s",
-				     w->path, payload_cause(w, errno));
-		return 0;
-	}
-	sfd = open(f->src, O_RDONLY | O_CLOEXEC);
-	if (sfd < 0)
-		return error("cannot open '%s': %s", f->src, strerror(errno));
-	ctx = crypto_hash_new(CRYPTO_SHA256);
-	if (fstat(sfd, &st) < 0) {
-		error("cannot stat '%s': %s", f->src, strerror(errno));
+	if (at < 0)
+		return error("cannot write the payload of '%s': %s", w->path,
+			     strerror(errno));
+	nfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (nfd < 0 || dup2(nfd, cfd) < 0) {
+		r = error("cannot open /dev/null: %s", strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
-		error("'%s' changed while building '%s'", f->src, w->path);
-		goto out;
-	}
-	while (left) {
-		size_t want = left < COPY_SIZE ? (size_t)left : COPY_SIZE;
-		ssize_t n = read(sfd, w->buf, want);
+	while (!r && left) {
+		size_t n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error("cannot read '%s': %s", f->src, strerror(errno));
-			goto out;
-		}
-		if (!n) {
-			error("'%s' shrank while building '%s'", f->src,
-			      w->path);
-			goto out;
-		}
-		crypto_hash_update(ctx, w->buf, (size_t)n);
 		errno = 0;
-		if (rpmfiArchiveWrite(fi, w->buf, (size_t)n) != (size_t)n) {
-			error("cannot write the payload of '%s': %s", w->path,
-			      payload_cause(w, errno));
-			goto out;
-		}
-		left -= (uint64_t)n;
+		if (rpmfiArchiveWrite(fi, zeros, n) != n)
+			r = error("cannot write the payload of '%s': %s",
+				  w->path, payload_cause(w, errno));
+		left -= n;
 	}
-	r = 0;
+	if (dup2(w->mfd, cfd) < 0 && !r)
+		r = error("cannot write the payload of '%s': %s", w->path,
+			  strerror(errno));
+	w->holes = xgrow(w->holes, w->nr_holes + 1, &w->alloc_holes,
+			 sizeof(*w->holes));
+	w->holes[w->nr_holes].at = (uint64_t)at;
+	w->holes[w->nr_holes++].src = e->src;
 out:
-	crypto_hash_final_hex(ctx, CRYPTO_SHA256, e->digest);
-	close(sfd);
+	if (nfd >= 0)
+		close(nfd);
 	return r;
 }
 
-/* Writes the compressed cpio archive at w->payload_off. */
-static int write_payload(struct rpm_writer *w)
+/* Streams one file with content into the archive. */
+static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
+{
+	const struct pkg_file *f = e->f;
+
+	if (f->src)
+		return archive_src(w, fi, e);
+	errno = 0;
+	if (rpmfiArchiveWrite(fi, f->content.data, e->size) != e->size)
+		return error("cannot write the payload of '%s': %s", w->path,
+			     payload_cause(w, errno));
+	return 0;
+}
+
+/* Runs librpm's cpio writer over the memory file. */
+static int write_cpio(struct rpm_writer *w)
 {
 	rpmfiles files = NULL;
 	rpmfi fi = NULL;
 	FD_t dfd;
-	int rc, dup_fd, r = -1;
+	int rc, r = -1;
 
-	if (lseek(w->fd, (off_t)w->payload_off, SEEK_SET) < 0)
-		return error("cannot seek in '%s': %s", w->path,
-			     strerror(errno));
-	dfd = fdDup(w->fd);
+	dfd = fdDup(w->mfd);
 	if (!dfd)
 		return error("cannot write '%s': %s", w->path, strerror(errno));
-	dup_fd = Fileno(dfd);
-	w->cfd = Fdopen(dfd, w->wmode);
+	w->cfd = Fdopen(dfd, "w.ufdio");
 	if (!w->cfd || Ferror(w->cfd)) {
-		/* a failed Fdopen() leaves dfd to us */
 		Fclose(dfd);
 		w->cfd = NULL;
-		return error("cannot start %s compression for '%s': %s",
-			     pkg_compression_name(w->p->rpm_comp), w->path,
+		return error("cannot start the payload of '%s': %s", w->path,
 			     cause("librpm gave no reason"));
 	}
-
 	/* As rpmbuild: without user/group names the cpio headers get uid
 	 * and gid 0 instead of whatever the build host maps "root" to. */
 	files = rpmfilesNew(NULL, w->h, RPMTAG_BASENAMES,
@@ -894,7 +847,7 @@ static int write_payload(struct rpm_writer *w)
 	if (!fi)
 		BUG("rpmfiNewArchiveWriter failed");
 	/* rpmfiNext() writes the cpio headers, rpmfiArchiveClose() the
-	 * trailer: both can fail on write */
+	 * trailer */
 	for (;;) {
 		errno = 0;
 		rc = rpmfiNext(fi);
@@ -920,74 +873,83 @@ static int write_payload(struct rpm_writer *w)
 out:
 	rpmfiFree(fi);
 	rpmfilesFree(files);
-	/*
-	 * Fclose() flushes the compressor, so a full disk may show only
-	 * here; rpmio's zstd close even ignores that, which the read-back
-	 * in digest_uncompressed() catches. When its final write fails,
-	 * rpmio's xz close returns before closing the descriptor: close it
-	 * for it (no other thread can have reused the number, see rpm.h).
-	 */
-	errno = 0;
-	if (Fclose(w->cfd)) {
-		int err = errno;
-
-		if (!r)
-			r = error("cannot write the payload of '%s': %s",
-				  w->path,
-				  err ? strerror(err) : "compression failed");
-		if (fcntl(dup_fd, F_GETFD) >= 0)
-			close(dup_fd);
-	}
+	if (Fclose(w->cfd) && !r)
+		r = error("cannot write the payload of '%s'", w->path);
 	w->cfd = NULL;
 	return r;
 }
 
-/* PAYLOADDIGESTALT is over the uncompressed cpio, which librpm never
- * shows us while writing (rpmbuild uses an internal digest hook): read
- * the payload back through the decompressor. It also proves the payload
- * decompresses to exactly the archive we wrote. */
-static int digest_uncompressed(struct rpm_writer *w)
+static int read_all(int fd, struct buf *out)
 {
-	struct crypto_hash *ctx;
-	FD_t dfd, rfd;
-	uint64_t total = 0;
+	char chunk[16384];
 	ssize_t n;
-	int r = 0;
 
-	if (lseek(w->fd, (off_t)w->payload_off, SEEK_SET) < 0)
-		return error("cannot seek in '%s': %s", w->path,
-			     strerror(errno));
-	dfd = fdDup(w->fd);
-	if (!dfd)
-		return error("cannot read back '%s': %s", w->path,
-			     strerror(errno));
-	rfd = Fdopen(dfd, w->rmode);
-	if (!rfd || Ferror(rfd)) {
-		Fclose(dfd);
-		return error("cannot read back the payload of '%s': %s",
-			     w->path, cause("librpm gave no reason"));
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf_add(out, chunk, (size_t)n);
 	}
-	ctx = crypto_hash_new(CRYPTO_SHA256);
-	while ((n = Fread(w->buf, 1, COPY_SIZE, rfd)) > 0) {
-		crypto_hash_update(ctx, w->buf, (size_t)n);
-		total += (uint64_t)n;
+	return 0;
+}
+
+/* The memory file and the regions, in order, as one stream. */
+static int read_cpio(struct rpm_writer *w)
+{
+	struct buf raw = BUF_INIT;
+	uint64_t from = 0;
+	size_t i;
+	int r = -1;
+
+	if (read_all(w->mfd, &raw) < 0) {
+		error("cannot read back the payload of '%s': %s", w->path,
+		      strerror(errno));
+		goto out;
 	}
-	if (n < 0 || Ferror(rfd))
-		r = error("cannot read back the payload of '%s': %s", w->path,
-			  Fstrerror(rfd));
-	else if (total != w->archive_size)
-		r = error("payload of '%s' reads back as %ju bytes, not %ju",
-			  w->path, (uintmax_t)total,
-			  (uintmax_t)w->archive_size);
-	Fclose(rfd);
-	crypto_hash_final_hex(ctx, CRYPTO_SHA256, w->alt_digest);
+	for (i = 0; i < w->nr_holes; i++) {
+		if (w->holes[i].at < from || w->holes[i].at > raw.len)
+			BUG("payload region out of order");
+		cstream_add(&w->cpio, raw.data + from,
+			    (size_t)(w->holes[i].at - from));
+		cstream_add_src(&w->cpio, w->holes[i].src, 0);
+		from = w->holes[i].at;
+	}
+	cstream_add(&w->cpio, raw.data + from, raw.len - (size_t)from);
+	if (w->cpio.len != w->archive_size)
+		BUG("payload stream is %ju bytes, librpm wrote %ju",
+		    (uintmax_t)w->cpio.len, (uintmax_t)w->archive_size);
+	r = 0;
+out:
+	buf_release(&raw);
 	return r;
 }
 
-/* Fills in lead, signature and header in front of the payload. */
-static int write_headers(struct rpm_writer *w)
+static int write_payload(struct rpm_writer *w)
 {
-	struct crypto_hash *ctx[3];
+	uint8_t d[SHA256_DIGEST_LEN];
+
+	w->mfd = memfd_create("pkgtool-cpio", MFD_CLOEXEC);
+	if (w->mfd < 0)
+		return error("cannot create a memory file: %s",
+			     strerror(errno));
+	if (write_cpio(w) < 0 || read_cpio(w) < 0 ||
+	    cstage_compress(w->stage, &w->cpio, w->p->comp, w->level_nr,
+			    CSTAGE_BLOCKS, &w->payload) < 0 ||
+	    cstage_sha256(w->stage, &w->cpio, w->alt_digest) < 0)
+		return -1;
+	w->payload_size = w->payload.size;
+	cstage_digest(w->stage, CRYPTO_SHA256, NULL, 0, &w->payload, d);
+	digest_hex(d, sizeof(d), w->payload_digest);
+	return 0;
+}
+
+/* Fills in lead, signature and header in front of the payload. */
+static int write_headers(struct rpm_writer *w, struct cout *out)
+{
+	struct crypto_hash *ctx[2];
 	unsigned char lead[LEAD_SIZE], md5[16], pad[8] = { 0 };
 	char sha1[SHA1_HEX + 1], sha256[SHA256_HEX + 1];
 	struct buf front = BUF_INIT;
@@ -996,12 +958,6 @@ static int write_headers(struct rpm_writer *w)
 	size_t i;
 	int r = -1;
 
-	ctx[0] = crypto_hash_new(CRYPTO_SHA256);
-	if (digest_range(w, w->payload_off, w->payload_size, ctx, 1)) {
-		crypto_hash_free(ctx[0]);
-		return -1;
-	}
-	crypto_hash_final_hex(ctx[0], CRYPTO_SHA256, w->payload_digest);
 	put_digests(w);
 	hdr = export_header(w->h, RPMTAG_HEADERIMMUTABLE, &hdr_len);
 	if (hdr_len != w->hdr_len)
@@ -1011,18 +967,17 @@ static int write_headers(struct rpm_writer *w)
 	/* SHA1 and SHA256 cover the header, MD5 header and payload */
 	ctx[0] = crypto_hash_new(CRYPTO_SHA1);
 	ctx[1] = crypto_hash_new(CRYPTO_SHA256);
-	ctx[2] = crypto_hash_new(CRYPTO_MD5);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		crypto_hash_update(ctx[i], header_magic, sizeof(header_magic));
 		crypto_hash_update(ctx[i], hdr, hdr_len);
 	}
 	crypto_hash_final_hex(ctx[0], CRYPTO_SHA1, sha1);
 	crypto_hash_final_hex(ctx[1], CRYPTO_SHA256, sha256);
-	if (digest_range(w, w->payload_off, w->payload_size, ctx + 2, 1)) {
-		crypto_hash_free(ctx[2]);
-		goto out;
-	}
-	crypto_hash_final(ctx[2], md5);
+	buf_add(&front, header_magic, sizeof(header_magic));
+	buf_add(&front, hdr, hdr_len);
+	cstage_digest(w->stage, CRYPTO_MD5, front.data, front.len, &w->payload,
+		      md5);
+	buf_reset(&front);
 
 	sig = build_sig(sha1, sha256, md5,
 			(uint32_t)(8 + hdr_len + w->payload_size),
@@ -1040,8 +995,9 @@ static int write_headers(struct rpm_writer *w)
 	if (front.len != w->payload_off)
 		BUG("rpm headers end at %zu, payload starts at %ju", front.len,
 		    (uintmax_t)w->payload_off);
-	r = write_at(w, front.data, front.len, 0);
-out:
+	cout_add(out, front.data, front.len);
+	cout_append(out, &w->payload);
+	r = 0;
 	buf_release(&front);
 	free(hdr);
 	free(sig);
@@ -1082,7 +1038,7 @@ static int setup(struct rpm_writer *w)
 	size_t i;
 	int level;
 
-	if (!p->name || !p->version || !p->release || !p->rpm_arch ||
+	if (!p->name || !p->version || !p->release || !p->arch ||
 	    !p->summary || !p->description || !p->license)
 		BUG("incomplete package for rpm_write()");
 	/* rpmbuild's ALLOWED_CHARS_NAME and _VERREL, minus macro syntax */
@@ -1093,27 +1049,19 @@ static int setup(struct rpm_writer *w)
 		return error("'%s-%s' is not a valid rpm version-release",
 			     p->version, p->release);
 	for (i = 0; i < ARRAY_SIZE(arches); i++)
-		if (!strcmp(arches[i].name, p->rpm_arch))
+		if (!strcmp(arches[i].name, p->arch))
 			w->arch = &arches[i];
 	if (!w->arch)
-		return error("unsupported rpm architecture '%s'", p->rpm_arch);
-	if ((unsigned)p->rpm_comp >= ARRAY_SIZE(comps))
-		BUG("bad compression %d", (int)p->rpm_comp);
-	w->comp = &comps[p->rpm_comp];
-	level = p->comp_level >= 0 ? p->comp_level : w->comp->def_level;
-	if (w->comp->name &&
-	    (level < w->comp->min_level || level > w->comp->max_level))
-		return error("%s compression level %d is out of range (%d-%d)",
-			     w->comp->name, level, w->comp->min_level,
-			     w->comp->max_level);
-	if (w->comp->name) {
-		snprintf(w->level, sizeof(w->level), "%d", level);
-		snprintf(w->wmode, sizeof(w->wmode), "w%d.%s", level,
-			 w->comp->io);
-	} else {
-		snprintf(w->wmode, sizeof(w->wmode), "w.%s", w->comp->io);
-	}
-	snprintf(w->rmode, sizeof(w->rmode), "r.%s", w->comp->io);
+		return error("unsupported rpm architecture '%s'", p->arch);
+	if ((unsigned)p->comp >= ARRAY_SIZE(comps))
+		BUG("bad compression %d", (int)p->comp);
+	w->comp = &comps[p->comp];
+	level = p->comp_level >= 0 ? p->comp_level
+				   : compress_default_level(p->comp);
+	if (compress_check_level(p->comp, level) < 0)
+		return -1;
+	w->level_nr = level;
+	snprintf(w->level, sizeof(w->level), "%d", level);
 	if (p->mtime < 0 || p->mtime > UINT32_MAX)
 		return error("timestamp %jd is outside rpm's range",
 			     (intmax_t)p->mtime);
@@ -1137,7 +1085,7 @@ static int setup(struct rpm_writer *w)
 }
 
 /* Picks the payload entries and their sizes; in-memory contents are
- * digested now, src files while they stream into the archive. */
+ * digested now, src files by the stage, once per build. */
 static int collect_files(struct rpm_writer *w)
 {
 	const struct pkg *p = w->p;
@@ -1148,7 +1096,6 @@ static int collect_files(struct rpm_writer *w)
 		const struct pkg_file *f = &p->files[i];
 		struct rpm_file *e = &w->files[w->nr_files];
 		uint64_t size = 0;
-		struct stat st;
 
 		/* rpm finds files by binary search over the sorted list */
 		if (i && strcmp(p->files[i - 1].path, f->path) >= 0)
@@ -1160,26 +1107,19 @@ static int collect_files(struct rpm_writer *w)
 		if (f->type == PKG_SYMLINK) {
 			size = strlen(f->target);
 		} else if (f->type == PKG_REG && f->src) {
-			if (stat(f->src, &st) < 0)
-				return error("cannot read '%s': %s", f->src,
-					     strerror(errno));
-			if (!S_ISREG(st.st_mode))
-				return error("'%s' is not a regular file",
-					     f->src);
-			size = (uint64_t)st.st_size;
+			if (cstage_src(w->stage, f->src, &e->src) < 0)
+				return -1;
+			size = e->src->size;
+			memcpy(e->digest, e->src->sha256, SHA256_HEX + 1);
 		} else if (f->type == PKG_REG) {
 			size = f->content.len;
 			hash_mem_hex(f->content.data, f->content.len,
-				       e->digest);
+				     e->digest);
 		}
 		/* cpio "newc" and the 32-bit size tags stop below 4 GiB */
 		if (size >= UINT32_MAX)
 			return error("'%s' is too large for an rpm payload",
 				     f->src ? f->src : f->path);
-		if (f->type == PKG_REG && f->src && !size)
-			hash_mem_hex("", 0, e->digest);
-		else if (f->type == PKG_REG && f->src)
-			memset(e->digest, '0', SHA256_HEX);
 		e->f = f;
 		e->size = (uint32_t)size;
 		w->nr_files++;
@@ -1190,17 +1130,19 @@ static int collect_files(struct rpm_writer *w)
 	return 0;
 }
 
-int rpm_write(const struct pkg *p, const char *path)
+int rpm_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 {
 	struct rpm_writer w;
 	struct buf evr = BUF_INIT;
-	struct stat st;
 	int r = -1;
 
 	memset(&w, 0, sizeof(w));
 	w.p = p;
-	w.path = path;
-	w.fd = -1;
+	w.stage = stage;
+	w.path = p->name;
+	w.mfd = -1;
+	cstream_init(&w.cpio);
+	cout_init(&w.payload);
 	if (rpm_init())
 		return -1;
 	buf_reset(&rpm_msg);
@@ -1211,42 +1153,52 @@ int rpm_write(const struct pkg *p, const char *path)
 	if (build_header(&w))
 		goto out;
 	plan_layout(&w);
-	w.buf = xmalloc(COPY_SIZE);
-	w.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (w.fd < 0) {
-		error("cannot create '%s': %s", path, strerror(errno));
-		goto out;
-	}
 	if (write_payload(&w))
 		goto out;
-	if (fstat(w.fd, &st) < 0) {
-		error("cannot stat '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	w.payload_size = (uint64_t)st.st_size - w.payload_off;
 	/* SIGTAG_SIZE is 32-bit; LONGSIZE would need the large-file format */
 	if (8 + w.hdr_len + w.payload_size >= UINT32_MAX) {
-		error("'%s' would exceed 4 GiB", path);
+		error("'%s' would exceed 4 GiB", w.path);
 		goto out;
 	}
-	if (digest_uncompressed(&w) || write_headers(&w))
+	if (write_headers(&w, out))
 		goto out;
-	if (fsync(w.fd) < 0) {
-		error("cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
 	/* librpm errors that did not make anything fail */
 	if (rpm_msg.len)
 		warning("librpm: %s", rpm_msg.data);
 	r = 0;
 out:
-	if (w.fd >= 0 && close(w.fd) < 0 && !r)
-		r = error("cannot write '%s': %s", path, strerror(errno));
+	if (w.mfd >= 0)
+		close(w.mfd);
 	if (w.h)
 		headerFree(w.h);
 	buf_release(&evr);
 	free(w.files);
-	free(w.buf);
+	free(w.holes);
+	cstream_release(&w.cpio);
+	cout_release(&w.payload);
+	return r;
+}
+
+int rpm_write(const struct pkg *p, const char *path)
+{
+	struct cstage *st = cstage_new(NULL, 1);
+	struct cout out;
+	int fd, r = -1;
+
+	cout_init(&out);
+	if (rpm_make(p, st, &out) < 0)
+		goto out;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		error("cannot create '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	r = cout_write(&out, fd, path);
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", path, strerror(errno));
+out:
+	cout_release(&out);
+	cstage_free(st);
 	return r;
 }
 

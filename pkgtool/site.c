@@ -683,14 +683,13 @@ static void host_defaults(struct site *s)
 		sval_set_str(v->val, s->host);
 }
 
-static int load(struct site *s, const char *name, const char *data,
-		size_t len, const char *host)
+/* Parses the file once into s->doc (inventories flattened): host views
+ * (site_load_view()) start from it without reading or parsing again. */
+static int load_doc(struct site *s, const char *name, const char *data,
+		    size_t len, int *bad)
 {
-	struct sval *root = NULL, *entry = NULL;
-	size_t i, unknown = 0;
-	int r = 0;
+	struct sval *root = NULL;
 
-	load_defaults(s);
 	if (parse_yaml(name, data, len, s, &root, NULL) < 0)
 		return -1;
 	if (root && root->type != SV_MAP && root->type != SV_NULL) {
@@ -699,8 +698,20 @@ static int load(struct site *s, const char *name, const char *data,
 		sval_free(root);
 		return -1;
 	}
+	/* a bad inventory is reported, and the rest still checked */
 	if (site_inventory_flatten(&root) < 0)
-		r = -1;
+		*bad = 1;
+	s->doc = root;
+	return 0;
+}
+
+/* Applies the parsed file (consumed) as host, or as the whole site. */
+static int load_tree(struct site *s, struct sval *root, const char *host)
+{
+	struct sval *entry = NULL;
+	size_t i, unknown = 0;
+	int r = 0;
+
 	if (site_take_hosts(s, root, host, &entry) < 0)
 		r = -1;
 	for (i = 0; root && i < root->n; i++) {
@@ -765,6 +776,19 @@ static int load(struct site *s, const char *name, const char *data,
 	return 0;
 }
 
+static int load(struct site *s, const char *name, const char *data,
+		size_t len, const char *host)
+{
+	int bad = 0, r;
+
+	load_defaults(s);
+	if (load_doc(s, name, data, len, &bad) < 0)
+		return -1;
+	r = load_tree(s, s->doc ? sval_copy(s->doc) : NULL, host);
+	return bad ? -1 : r;
+}
+
+
 static void set_path(struct site *s, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -772,6 +796,14 @@ static void set_path(struct site *s, const char *path)
 	s->path = xstrdup(path);
 	s->dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path))
 		       : xstrdup(".");
+}
+
+int site_load_view(struct site *s, const struct site *base, const char *host)
+{
+	memset(s, 0, sizeof(*s));
+	set_path(s, base->path);
+	load_defaults(s);
+	return load_tree(s, base->doc ? sval_copy(base->doc) : NULL, host);
 }
 
 int site_load(struct site *s, const char *path)
@@ -824,6 +856,7 @@ void site_release(struct site *s)
 {
 	size_t i;
 
+	sval_free(s->doc);
 	for (i = 0; i < s->nr_vars; i++) {
 		free(s->vars[i].name);
 		sval_free(s->vars[i].def);

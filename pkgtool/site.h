@@ -19,21 +19,8 @@
 
 #include <stddef.h>
 
+#include "sval.h"
 #include "util.h"
-
-enum sval_type { SV_NULL, SV_SCALAR, SV_SEQ, SV_MAP };
-
-struct sval {
-	enum sval_type type;
-	char *str;		/* SV_SCALAR text */
-	int quoted;		/* scalar was quoted in YAML */
-	int secret;		/* from !env/!file, or a secret-typed key */
-	struct sval **items;	/* SV_SEQ items, SV_MAP values */
-	char **keys;		/* SV_MAP keys */
-	struct loc *key_locs;	/* SV_MAP key positions */
-	size_t n, alloc;
-	struct loc loc;
-};
 
 struct site_var;
 
@@ -46,6 +33,7 @@ struct site {
 	size_t nr_hosts;
 	char *host;		/* the host loaded, NULL for the whole site */
 	char *host_address;	/* its ansible_host / address, or NULL */
+	struct sval *doc;	/* the file as parsed, for site_load_view() */
 };
 
 /* Loads the site as one server. With a hosts: map, site_load_host() loads
@@ -57,6 +45,10 @@ int site_load_host(struct site *s, const char *path, const char *host);
 /* Same as site_load_host(), from memory; name is used in diagnostics. */
 int site_load_mem(struct site *s, const char *name, const char *data,
 		  size_t len, const char *host);
+/* One host of base (loaded with site_load()) without reading or parsing
+ * the file again: !vault, !file and !env values were resolved once. */
+int site_load_view(struct site *s, const struct site *base,
+		   const char *host);
 void site_release(struct site *s);
 
 const struct sval *site_get(const struct site *s, const char *key);
@@ -91,8 +83,5 @@ void site_set_secret(struct site *s, const char *key, const char *value);
 void site_set_value(struct site *s, const char *key, struct sval *v);
 /* Sets a plain string variable after loading (a release pkgtool raised). */
 void site_set_str(struct site *s, const char *key, const char *value);
-
-/* Looks up a map entry; NULL when absent. */
-const struct sval *sval_map_get(const struct sval *m, const char *key);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "pkgformat.h"
 #include "site_types.h"
 #include "sval.h"
 #include "sysdir.h"
@@ -993,11 +994,15 @@ static int c_formats(struct sval *v, const char *name, const struct site *s)
 					 "both",
 				name);
 	for (i = 0; i < v->n; i++)
-		if (strcmp(v->items[i]->str, "deb") &&
-		    strcmp(v->items[i]->str, "rpm"))
+		if (!pkg_format_find(v->items[i]->str)) {
+			struct buf names = BUF_INIT;
+
+			pkg_format_names(&names);
 			r = error_at(&v->items[i]->loc,
-				     "'%s': unknown format '%s' (deb or rpm)",
-				     name, v->items[i]->str);
+				     "'%s': unknown format '%s' (%s)", name,
+				     v->items[i]->str, names.data);
+			buf_release(&names);
+		}
 	return r;
 }
 
@@ -1043,11 +1048,15 @@ static int c_compression(struct sval *v, const char *name,
 	if (v->type != SV_MAP)
 		return one_comp(v, name, s);
 	for (i = 0; i < v->n; i++) {
-		if (strcmp(v->keys[i], "deb") && strcmp(v->keys[i], "rpm"))
+		if (!pkg_format_find(v->keys[i])) {
+			struct buf names = BUF_INIT;
+
+			pkg_format_names(&names);
 			r = error_at(&v->key_locs[i],
-				     "'%s': '%s' is not a format (deb or rpm)",
-				     name, v->keys[i]);
-		else if (one_comp(v->items[i], name, s) < 0)
+				     "'%s': '%s' is not a format (%s)", name,
+				     v->keys[i], names.data);
+			buf_release(&names);
+		} else if (one_comp(v->items[i], name, s) < 0)
 			r = -1;
 	}
 	return r;
@@ -1193,9 +1202,4 @@ int site_type_check(const struct site_type *t, struct sval *v,
 		    const char *name, const struct site *s)
 {
 	return t->check(v, name, s);
-}
-
-int site_type_is_secret(const struct site_type *t)
-{
-	return t->secret;
 }

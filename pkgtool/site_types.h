@@ -65,7 +65,6 @@ int site_check_envvars(struct sval *v, const char *name, const struct site *s);
 const struct site_type *site_type_find(const char *tag);
 int site_type_check(const struct site_type *t, struct sval *v,
 		    const char *name, const struct site *s);
-int site_type_is_secret(const struct site_type *t);
 
 /* Shared by validators and render: Komodo's exact Timelength spellings.
  * Returns the first version that accepts v (1 for all v1 values, 2 for the

@@ -1,4 +1,5 @@
-/* sval.h - constructors for the site value tree (struct sval in site.h)
+/* sval.h - the site value tree: YAML scalars, sequences and maps with
+ * their source locations
  * SPDX-License-Identifier: MIT
  *
  * Every sval is heap-allocated and owns its children; sval_free() frees a
@@ -7,7 +8,23 @@
 #ifndef PKGTOOL_SVAL_H
 #define PKGTOOL_SVAL_H
 
-#include "site.h"
+#include <stddef.h>
+
+#include "util.h"
+
+enum sval_type { SV_NULL, SV_SCALAR, SV_SEQ, SV_MAP };
+
+struct sval {
+	enum sval_type type;
+	char *str;		/* SV_SCALAR text */
+	int quoted;		/* scalar was quoted in YAML */
+	int secret;		/* from !env/!file, or a secret-typed key */
+	struct sval **items;	/* SV_SEQ items, SV_MAP values */
+	char **keys;		/* SV_MAP keys */
+	struct loc *key_locs;	/* SV_MAP key positions */
+	size_t n, alloc;
+	struct loc loc;
+};
 
 struct sval *sval_new(enum sval_type type, const struct loc *loc);
 struct sval *sval_scalar(const char *s, const struct loc *loc);
@@ -23,5 +40,7 @@ void sval_free(struct sval *v);
 void sval_set_str(struct sval *v, const char *s);
 /* 1 if null, "" or a list with no non-empty string. */
 int sval_is_empty(const struct sval *v);
+/* Looks up a map entry; NULL when absent. */
+const struct sval *sval_map_get(const struct sval *m, const char *key);
 
 #endif

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
 #include "tmpl.h"
+#include "toml.h"
 #include "util.h"
 #include "banned.h"
 

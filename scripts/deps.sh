@@ -4,12 +4,12 @@
 set -eu
 PKGS="build-essential pkg-config binutils
 	libarchive-dev libcurl4-openssl-dev libyaml-dev librpm-dev zlib1g-dev
-	libjansson-dev libssl-dev
+	libjansson-dev libssl-dev liblzma-dev libzstd-dev
 	dpkg-dev lintian rpm rpmlint systemd systemd-container mmdebstrap
 	python3 python3-yaml openssl curl ca-certificates xz-utils zstd
 	iproute2 procps bc cpio util-linux
 	clang libclang-rt-14-dev
-	libgpgme-dev libcreaterepo-c-dev liblzma-dev gnupg gpg-agent gpgv
+	libgpgme-dev libcreaterepo-c-dev gnupg gpg-agent gpgv
 	createrepo-c reprepro apt"
 if [ "${1:-}" = --list ]; then
 	echo $PKGS

@@ -34,15 +34,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void plan_all(const struct site *s, const struct version *v)
 {
-	static const enum plan_format formats[] = { FORMAT_DEB, FORMAT_RPM };
 	struct plan_opts po;
 	struct buf b = BUF_INIT;
 	struct pkg p;
 	size_t f, i;
 
-	for (f = 0; f < 2; f++) {
+	for (f = 0; f < pkg_nr_formats; f++) {
+		const struct pkg_format *fmt = &pkg_formats[f];
+
 		memset(&po, 0, sizeof(po));
-		po.format = formats[f];
+		po.format = fmt;
 		po.arch = "amd64";
 		po.binary = "/dev/null";
 		po.mtime = 1700000000;
@@ -50,10 +51,10 @@ static void plan_all(const struct site *s, const struct version *v)
 		plan_pkg(s, v, &po, &p);
 		pkg_release(&p);
 		for (i = 0; i < SCRIPT_MAX; i++) {
-			plan_script(s, v, formats[f], (enum pkg_script)i, &b);
+			plan_script(s, v, fmt, (enum pkg_script)i, &b);
 			buf_reset(&b);
 		}
-		plan_filename(s, v, formats[f], "arm64", &b);
+		plan_filename(s, v, fmt, "arm64", &b);
 		buf_reset(&b);
 	}
 	buf_release(&b);

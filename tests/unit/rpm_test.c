@@ -99,20 +99,18 @@ static void make_pkg(struct pkg *p, enum pkg_compression comp)
 	p->name = xstrdup("komodo-periphery");
 	p->version = xstrdup("1.19.5");
 	p->release = xstrdup("1");
-	p->deb_arch = xstrdup("amd64");
-	p->rpm_arch = xstrdup("x86_64");
+	p->arch = xstrdup("x86_64");
 	p->maintainer = xstrdup("Pkg Tool <pkgtool@example.com>");
 	p->summary = xstrdup("Komodo Periphery agent");
 	p->description = xstrdup("Periphery runs on every server.\n\n"
 				 "It answers Komodo Core.");
 	p->homepage = xstrdup("https://komo.do");
 	p->license = xstrdup("GPL-3.0-or-later");
-	p->vendor = xstrdup("Example Org");
-	p->rpm_group = xstrdup("System Environment/Daemons");
+	p->category = xstrdup("System Environment/Daemons");
 	p->changelog_text = xstrdup("- Package Komodo Periphery 1.19.5");
 	p->changelog_name = xstrdup("Pkg Tool <pkgtool@example.com>");
 	p->mtime = 1700000000;
-	p->rpm_comp = comp;
+	p->comp = comp;
 
 	f = pkg_add_file(p, CONF, 0640, conf, sizeof(conf) - 1);
 	f->flags |= PKG_CONFIG;
@@ -195,7 +193,6 @@ TEST(rpm_write_digests_and_metadata)
 	CHECK_HAS(out, "Source RPM  : komodo-periphery-1.19.5-1.src.rpm\n");
 	CHECK_HAS(out, "Build Host  : reproducible\n");
 	CHECK_HAS(out, "Packager    : Pkg Tool <pkgtool@example.com>\n");
-	CHECK_HAS(out, "Vendor      : Example Org\n");
 	CHECK_HAS(out, "URL         : https://komo.do\n");
 	CHECK_HAS(out, "Summary     : Komodo Periphery agent\n");
 	CHECK_HAS(out, "Description :\nPeriphery runs on every server.\n\n"
@@ -336,8 +333,8 @@ TEST(rpm_write_aarch64_and_posttrans)
 	struct pkg p;
 
 	make_pkg(&p, COMP_ZSTD);
-	free(p.rpm_arch);
-	p.rpm_arch = xstrdup("aarch64");
+	free(p.arch);
+	p.arch = xstrdup("aarch64");
 	buf_addstr(&p.scripts[SCRIPT_RPM_POSTTRANS], "echo posttrans\n");
 	CHECK(rpm_write(&p, x) == 0);
 	pkg_release(&p);
@@ -372,7 +369,6 @@ TEST(rpm_write_reproducible)
 		{ COMP_XZ, -1, "xz 6" },
 		{ COMP_ZSTD, -1, "zstd 19" },
 		{ COMP_GZIP, -1, "gzip 9" },
-		{ COMP_NONE, -1, "(none) (none)" },
 		{ COMP_XZ, 1, "xz 1" },
 		{ COMP_ZSTD, 3, "zstd 3" },
 	};
@@ -498,7 +494,7 @@ static size_t count_lines(const char *s)
 TEST(rpm_write_errors)
 {
 	static const enum pkg_compression comps[] = { COMP_XZ, COMP_ZSTD,
-						      COMP_GZIP, COMP_NONE };
+						      COMP_GZIP };
 	int fds = count_fds();
 	struct pkg_file *f;
 	struct pkg p;
@@ -517,12 +513,6 @@ TEST(rpm_write_errors)
 
 	/* every compressor reports a full disk once, and leaks no fd */
 	for (i = 0; i < ARRAY_SIZE(comps); i++) {
-#ifdef __SANITIZE_ADDRESS__
-		/* librpmio 4.18 leaks its xz encoder (~97 MiB) when the
-		 * final write fails; keep LeakSanitizer runs meaningful */
-		if (comps[i] == COMP_XZ)
-			continue;
-#endif
 		make_pkg(&p, comps[i]);
 		CHECK(write_capture(&p, "/dev/full", &msg) == -1);
 		CHECK(strstr(msg, "'/dev/full': No space left on device"));
@@ -540,8 +530,8 @@ TEST(rpm_write_errors)
 	pkg_release(&p);
 
 	make_pkg(&p, COMP_XZ);
-	free(p.rpm_arch);
-	p.rpm_arch = xstrdup("sparc");
+	free(p.arch);
+	p.arch = xstrdup("sparc");
 	CHECK(write_capture(&p, TMP "/err.rpm", &msg) == -1);
 	CHECK_STR_EQ(msg,
 		     "pkgtool: error: unsupported rpm architecture 'sparc'\n");

@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "render.h"
+#include "toml.h"
 #include "site.h"
 #include "sval.h"
 #include "tmpl.h"

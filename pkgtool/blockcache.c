@@ -1,0 +1,219 @@
+/* blockcache.c - compressed blocks on disk, checked on every use
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blockcache.h"
+#include "fetch.h"
+#include "util.h"
+#include "banned.h"
+
+#define MAGIC	 "pkgtool-block 1\n"
+#define MAGIC_LEN 16
+/* magic, codec, level, usize, csize, aux, key, sha256 of the data */
+#define HDR_LEN (MAGIC_LEN + 4 + 4 + 8 + 8 + 8 + 32 + 32)
+
+struct blockcache {
+	struct buf dir;
+	int warned;	/* one warning for failed writes is enough */
+};
+
+int blockcache_open(struct blockcache **bc, const char *root)
+{
+	struct blockcache *c = xcalloc(1, sizeof(*c));
+
+	buf_init(&c->dir);
+	buf_addf(&c->dir, "%s/blocks", root);
+	if (fetch_cache_prepare(root, c->dir.data) < 0) {
+		blockcache_close(c);
+		return -1;
+	}
+	*bc = c;
+	return 0;
+}
+
+void blockcache_close(struct blockcache *bc)
+{
+	if (!bc)
+		return;
+	buf_release(&bc->dir);
+	free(bc);
+}
+
+static void entry_path(const struct blockcache *bc, const struct block_key *k,
+		       struct buf *out)
+{
+	char hex[SHA256_HEX_SIZE];
+
+	digest_hex(k->sha, sizeof(k->sha), hex);
+	buf_reset(out);
+	buf_addf(out, "%s/%u.%u-%s", bc->dir.data, k->codec, k->level, hex);
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void make_header(unsigned char *h, const struct block_key *k,
+			uint64_t usize, const void *data, size_t len,
+			uint64_t aux)
+{
+	struct sha256_ctx c;
+
+	memcpy(h, MAGIC, MAGIC_LEN);
+	put64(h + 16, (uint64_t)k->codec | (uint64_t)k->level << 32);
+	put64(h + 24, usize);
+	put64(h + 32, len);
+	put64(h + 40, aux);
+	memcpy(h + 48, k->sha, 32);
+	sha256_init(&c);
+	sha256_update(&c, data, len);
+	sha256_final(&c, h + 80);
+}
+
+/* Reads the whole entry from a no-follow descriptor of our own. */
+static int read_entry(const char *path, struct buf *raw, const char **why)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int r = -1;
+
+	if (fd < 0) {
+		*why = errno == ENOENT ? NULL : strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		*why = "not a file of ours";
+		goto out;
+	}
+	buf_grow(raw, (size_t)st.st_size);
+	while (raw->len < (size_t)st.st_size) {
+		ssize_t n = read(fd, raw->data + raw->len,
+				 (size_t)st.st_size - raw->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*why = n ? strerror(errno) : "shorter than it was";
+			goto out;
+		}
+		raw->len += (size_t)n;
+	}
+	raw->data[raw->len] = '\0';
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int blockcache_get(struct blockcache *bc, const struct block_key *k,
+		   uint64_t usize, struct buf *out, uint64_t *aux)
+{
+	struct buf path = BUF_INIT, raw = BUF_INIT;
+	unsigned char want[HDR_LEN];
+	const char *why = NULL;
+	uint64_t csize;
+	int r = 0;
+
+	entry_path(bc, k, &path);
+	if (read_entry(path.data, &raw, &why) < 0)
+		goto out;
+	why = "truncated";
+	if (raw.len < HDR_LEN)
+		goto out;
+	csize = get64((const unsigned char *)raw.data + 32);
+	if (csize != raw.len - HDR_LEN)
+		goto out;
+	why = "its header or contents do not match its digest";
+	make_header(want, k, usize, raw.data + HDR_LEN, (size_t)csize,
+		    get64((const unsigned char *)raw.data + 40));
+	if (memcmp(want, raw.data, HDR_LEN))
+		goto out;
+	*aux = get64((const unsigned char *)raw.data + 40);
+	buf_add(out, raw.data + HDR_LEN, (size_t)csize);
+	why = NULL;
+	r = 1;
+out:
+	if (why)
+		warning("block cache entry '%s' is damaged (%s); compressing "
+			"that block again",
+			path.data, why);
+	buf_release(&path);
+	buf_release(&raw);
+	return r;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void blockcache_put(struct blockcache *bc, const struct block_key *k,
+		    uint64_t usize, const void *data, size_t len, uint64_t aux)
+{
+	struct buf path = BUF_INIT, tmp = BUF_INIT;
+	unsigned char h[HDR_LEN];
+	int fd;
+
+	entry_path(bc, k, &path);
+	buf_addf(&tmp, "%s/.tmp-XXXXXX", bc->dir.data);
+	make_header(h, k, usize, data, len, aux);
+	fd = mkostemp(tmp.data, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (write_all(fd, h, HDR_LEN) < 0 || write_all(fd, data, len) < 0) {
+		close(fd);
+		unlink(tmp.data);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		unlink(tmp.data);
+		goto fail;
+	}
+	if (rename(tmp.data, path.data) < 0) {
+		unlink(tmp.data);
+		goto fail;
+	}
+	goto out;
+fail:
+	if (!bc->warned)
+		warning("cannot store a block in '%s': %s (the build goes on "
+			"without it)",
+			bc->dir.data, strerror(errno));
+	bc->warned = 1;
+out:
+	buf_release(&path);
+	buf_release(&tmp);
+}
