@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config binutils
 	libjansson-dev libssl-dev liblzma-dev libzstd-dev
 	dpkg-dev lintian rpm rpmlint systemd systemd-container mmdebstrap
 	python3 python3-yaml openssl curl ca-certificates xz-utils zstd
-	iproute2 procps bc cpio util-linux strace
+	iproute2 procps bc cpio util-linux strace time
 	clang libclang-rt-14-dev
 	libgpgme-dev libcreaterepo-c-dev gnupg gpg-agent gpgv
 	createrepo-c reprepro apt"
