@@ -84,6 +84,10 @@ $(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
+# kept (not make's intermediates): their removal would print after the test
+# summary, whose line must come last, and rebuild them every time
+.SECONDARY: $(FUZZ_OBJS)
+
 fuzz: fuzz-build
 	for t in $(FUZZ_TARGETS); do \
 		sh tests/fuzz/run.sh $$t $(FUZZ_TIME) || exit 1; \
