@@ -455,15 +455,48 @@ static void set_metadata(const struct site *s, const struct version *v,
 	o->format->relations(p, v->major, !sys);
 }
 
+static void str_init(struct plan_str *d, const struct site *s,
+		     const char *key)
+{
+	d->key = key;
+	d->s = site_str(s, key);
+	d->loc = site_loc(s, key);
+}
+
+void plan_unit_init(struct plan_unit *u, const struct site *s)
+{
+	static const char *const rw[] = {
+		"komodo_home", "komodo_root_directory", "komodo_repo_dir",
+		"komodo_stack_dir", "komodo_build_dir",
+	};
+	size_t i;
+
+	u->system_scope = !strcmp(site_str(s, "komodo_service_scope"),
+				  "system");
+	str_init(&u->user, s, "komodo_user");
+	str_init(&u->group, s, "komodo_group");
+	str_init(&u->uid, s, "komodo_uid");
+	str_init(&u->gid, s, "komodo_gid");
+	str_init(&u->home, s, "komodo_home");
+	str_init(&u->config_path, s, "komodo_config_path");
+	for (i = 0; i < ARRAY_SIZE(rw); i++)
+		str_init(&u->rw[i], s, rw[i]);
+	u->template = site_str(s, "komodo_service_file_template");
+	u->overrides = site_get(s, "komodo_service_overrides");
+}
+
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p)
 {
-	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	struct plan_unit u;
+	int sys;
 	struct render_keyfile keys[16];
 	struct buf b = BUF_INIT, path = BUF_INIT;
 	size_t i, nkeys = 0;
 	int r = -1, slot;
 
+	plan_unit_init(&u, s);
+	sys = u.system_scope;
 	set_metadata(s, v, o, p);
 
 	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
@@ -489,13 +522,13 @@ int plan_pkg(const struct site *s, const struct version *v,
 			     keys[i].pem.data, keys[i].pem.len)
 			->flags |= PKG_CONFIG;
 
-	if (render_unit(s, v, &b) < 0)
+	if (render_unit(s, &u, v, &b) < 0)
 		goto out;
 	pkg_add_file(p, sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
 			    : USER_UNIT_DIR "/" UNIT_NAME,
 		     0644, b.data, b.len);
 	buf_reset(&b);
-	render_unit_dropin(s, &b);
+	render_unit_dropin(&u, &b);
 	if (b.len) {
 		buf_reset(&path);
 		buf_addf(&path, "%s/" UNIT_NAME ".d/" UNIT_DROPIN,
@@ -504,7 +537,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 		buf_reset(&b);
 	}
 
-	render_sysusers(s, &b);
+	render_sysusers(&u, &b);
 	buf_reset(&path);
 	buf_addf(&path, "/usr/lib/sysusers.d/%s.conf", p->name);
 	pkg_add_file(p, path.data, 0644, b.data, b.len);

@@ -49,6 +49,29 @@ struct plan_host {
 	int secrets;		/* the packages carry secrets (mode 0600) */
 };
 
+/* A site string a renderer needs, with its key and source mark for the
+ * one error that can name it. */
+struct plan_str {
+	const char *key;
+	const char *s;			/* "" for a null value */
+	const struct loc *loc;
+};
+
+/*
+ * What the unit, its drop-in and sysusers.d are made of, taken from the
+ * site once (plan_unit_init()) so that no renderer looks a site key up by
+ * name. Pointers into the site, which must outlive it.
+ */
+struct plan_unit {
+	int system_scope;
+	struct plan_str user, group, uid, gid, home, config_path;
+	/* ReadWritePaths=, in order: home, root, repo, stack, build dir */
+	struct plan_str rw[5];
+	const char *template;		/* komodo_service_file_template */
+	const struct sval *overrides;	/* komodo_service_overrides */
+};
+void plan_unit_init(struct plan_unit *u, const struct site *s);
+
 /* only: one format name (--format) or NULL for the site's list. */
 void plan_host_init(struct plan_host *h, const struct site *s,
 		    const char *only);

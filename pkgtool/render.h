@@ -31,7 +31,7 @@ int render_template(const struct site *s, const struct version *v,
 		    const char *var, int allow_secrets, struct buf *out);
 /* systemd EnvironmentFile for komodo_extra_env; empty when there is none. */
 int render_env(const struct site *s, struct buf *out);
-int render_sysusers(const struct site *s, struct buf *out);
+int render_sysusers(const struct plan_unit *u, struct buf *out);
 
 /* A raw key from the site that the package ships as a file. */
 struct render_keyfile {
