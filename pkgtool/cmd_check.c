@@ -29,6 +29,7 @@ static int check_one(const char *path, const char *host)
 {
 	struct site s;
 	struct version v;
+	struct plan_config pc;
 	struct plan_unit u;
 	struct buf b = BUF_INIT;
 	int r = -1;
@@ -36,9 +37,10 @@ static int check_one(const char *path, const char *host)
 	if (site_load_host(&s, path, host) < 0)
 		goto out;
 	plan_unit_init(&u, &s);
+	plan_config_init(&pc, &s);
 	if (site_fixed_version(&s, NULL, &v) == 0 &&
-	    render_config(&s, &v, &b) == 0 &&
-	    render_unit(&s, &u, &v, &b) == 0)
+	    render_config(&s, &pc, &v, &b) == 0 &&
+	    render_unit(&s, &pc, &u, &v, &b) == 0)
 		r = 0;
 out:
 	buf_release(&b);

@@ -258,13 +258,14 @@ static int builtin_unit(const struct plan_unit *u, struct buf *out)
 	return r ? -1 : 0;
 }
 
-int render_unit(const struct site *s, const struct plan_unit *u,
-		const struct version *v, struct buf *out)
+int render_unit(const struct site *s, const struct plan_config *pc,
+		const struct plan_unit *u, const struct version *v,
+		struct buf *out)
 {
 	/* a custom template names site values itself: data, by name */
 	if (u->template[0])
-		return render_template(s, v, "komodo_service_file_template",
-				       0, out);
+		return render_template(s, pc, v,
+				       "komodo_service_file_template", 0, out);
 	return builtin_unit(u, out);
 }
 

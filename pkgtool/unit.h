@@ -30,9 +30,10 @@ enum unit_word { UNIT_WORD_EXEC, UNIT_WORD_PLAIN };
  * which no unit line can carry as it is. */
 int unit_word(struct buf *out, const char *s, enum unit_word how);
 
-/* s only for a komodo_service_file_template; the rest comes from u. */
-int render_unit(const struct site *s, const struct plan_unit *u,
-		const struct version *v, struct buf *out);
+/* s and pc only for a komodo_service_file_template; the rest is u. */
+int render_unit(const struct site *s, const struct plan_config *pc,
+		const struct plan_unit *u, const struct version *v,
+		struct buf *out);
 /* The drop-in for komodo_service_overrides; empty when there is none. */
 int render_unit_dropin(const struct plan_unit *u, struct buf *out);
 
