@@ -29,13 +29,20 @@ static int check_one(const char *path, const char *host)
 {
 	struct site s;
 	struct version v;
+	struct plan_config pc;
+	struct plan_unit u;
 	struct buf b = BUF_INIT;
 	int r = -1;
 
-	if (site_load_host(&s, path, host) == 0 &&
-	    site_fixed_version(&s, NULL, &v) == 0 &&
-	    render_config(&s, &v, &b) == 0 && render_unit(&s, &v, &b) == 0)
+	if (site_load_host(&s, path, host) < 0)
+		goto out;
+	plan_unit_init(&u, &s);
+	plan_config_init(&pc, &s);
+	if (site_fixed_version(&s, NULL, &v) == 0 &&
+	    render_config(&s, &pc, &v, &b) == 0 &&
+	    render_unit(&s, &pc, &u, &v, &b) == 0)
 		r = 0;
+out:
 	buf_release(&b);
 	site_release(&s);
 	return r;

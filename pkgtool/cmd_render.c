@@ -60,6 +60,8 @@ int cmd_render(int argc, char **argv)
 	struct buf b = BUF_INIT;
 	struct site s;
 	struct state st;
+	struct plan_config pc;
+	struct plan_unit u;
 	struct version v;
 	int c, r = -1;
 
@@ -85,14 +87,16 @@ int cmd_render(int argc, char **argv)
 	    site_fixed_version(&s, ver, &v) < 0 ||
 	    keypair_apply(&st, &s, &v, STATE_READ) < 0)
 		goto out;
+	plan_unit_init(&u, &s);
+	plan_config_init(&pc, &s);
 	if (!strcmp(what, "config"))
-		r = render_config(&s, &v, &b);
+		r = render_config(&s, &pc, &v, &b);
 	else if (!strcmp(what, "unit"))
-		r = render_unit(&s, &v, &b);
+		r = render_unit(&s, &pc, &u, &v, &b);
 	else if (!strcmp(what, "sysusers"))
-		r = render_sysusers(&s, &b);
+		r = render_sysusers(&u, &b);
 	else if (!strcmp(what, "env"))
-		r = render_env(&s, &b);
+		r = render_env(&pc, &b);
 	else if (what[0] == '/')
 		r = render_path(&s, &v, what, &b);
 	else {

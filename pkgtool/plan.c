@@ -455,33 +455,119 @@ static void set_metadata(const struct site *s, const struct version *v,
 	o->format->relations(p, v->major, !sys);
 }
 
+static void str_init(struct plan_str *d, const struct site *s,
+		     const char *key)
+{
+	d->key = key;
+	d->s = site_str(s, key);
+	d->loc = site_loc(s, key);
+}
+
+void plan_unit_init(struct plan_unit *u, const struct site *s)
+{
+	static const char *const rw[] = {
+		"komodo_home", "komodo_root_directory", "komodo_repo_dir",
+		"komodo_stack_dir", "komodo_build_dir",
+	};
+	size_t i;
+
+	u->system_scope = !strcmp(site_str(s, "komodo_service_scope"),
+				  "system");
+	str_init(&u->user, s, "komodo_user");
+	str_init(&u->group, s, "komodo_group");
+	str_init(&u->uid, s, "komodo_uid");
+	str_init(&u->gid, s, "komodo_gid");
+	str_init(&u->home, s, "komodo_home");
+	str_init(&u->config_path, s, "komodo_config_path");
+	for (i = 0; i < ARRAY_SIZE(rw); i++)
+		str_init(&u->rw[i], s, rw[i]);
+	u->template = site_str(s, "komodo_service_file_template");
+	u->overrides = site_get(s, "komodo_service_overrides");
+}
+
+void plan_config_init(struct plan_config *c, const struct site *s)
+{
+	str_init(&c->root_dir, s, "komodo_root_directory");
+	str_init(&c->repo_dir, s, "komodo_repo_dir");
+	str_init(&c->stack_dir, s, "komodo_stack_dir");
+	str_init(&c->build_dir, s, "komodo_build_dir");
+	str_init(&c->disable_terminals, s, "komodo_disable_terminals");
+	str_init(&c->default_terminal_command, s,
+		 "komodo_default_terminal_command");
+	str_init(&c->disable_container_exec, s,
+		 "komodo_disable_container_exec");
+	str_init(&c->legacy_compose_cli, s, "komodo_legacy_compose_cli");
+	str_init(&c->stats_polling_rate, s, "komodo_stats_polling_rate");
+	str_init(&c->container_stats_polling_rate, s,
+		 "komodo_container_stats_polling_rate");
+	c->include_disk_mounts = site_get(s, "komodo_include_disk_mounts");
+	c->exclude_disk_mounts = site_get(s, "komodo_exclude_disk_mounts");
+	c->core_addresses = site_get(s, "komodo_core_address");
+	str_init(&c->connect_as, s, "komodo_connect_as");
+	str_init(&c->onboarding_key, s, "komodo_onboarding_key");
+	c->core_tls_insecure_skip_verify =
+		site_bool(s, "komodo_core_tls_insecure_skip_verify");
+	c->server_enabled = site_bool(s, "komodo_server_enabled");
+	str_init(&c->server_enabled_text, s, "komodo_server_enabled");
+	str_init(&c->port, s, "komodo_periphery_port");
+	str_init(&c->bind_ip, s, "komodo_bind_ip");
+	str_init(&c->ssl_enabled, s, "komodo_ssl_enabled");
+	str_init(&c->ssl_key_file, s, "komodo_ssl_key_file");
+	str_init(&c->ssl_cert_file, s, "komodo_ssl_cert_file");
+	c->allowed_ips = site_get(s, "komodo_allowed_ips");
+	c->passkeys = site_get(s, "komodo_passkeys");
+	str_init(&c->server_passkey, s, "server_passkey");
+	str_init(&c->passkey, s, "passkey");
+	str_init(&c->private_key, s, "komodo_private_key");
+	c->core_public_keys = site_get(s, "komodo_core_public_key");
+	c->keys_to_files = site_bool(s, "allow_write_keys_to_files");
+	str_init(&c->log_level, s, "komodo_logging_level");
+	str_init(&c->log_stdio, s, "komodo_logging_stdio");
+	str_init(&c->log_otlp_endpoint, s, "komodo_logging_otlp_endpoint");
+	str_init(&c->log_service_name, s,
+		 "komodo_logging_opentelemetry_service_name");
+	str_init(&c->log_pretty, s, "komodo_logging_pretty");
+	str_init(&c->log_pretty_startup, s,
+		 "komodo_logging_pretty_startup_config");
+	c->git_providers = site_get(s, "komodo_git_providers");
+	c->registry_providers = site_get(s, "komodo_registry_providers");
+	c->agent_secrets = site_get(s, "komodo_agent_secrets");
+	c->extra_env = site_get(s, "komodo_extra_env");
+	c->template = site_str(s, "komodo_config_file_template");
+}
+
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p)
 {
-	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	struct plan_config pc;
+	struct plan_unit u;
+	int sys;
 	struct render_keyfile keys[16];
 	struct buf b = BUF_INIT, path = BUF_INIT;
 	size_t i, nkeys = 0;
 	int r = -1, slot;
 
+	plan_unit_init(&u, s);
+	plan_config_init(&pc, s);
+	sys = u.system_scope;
 	set_metadata(s, v, o, p);
 
 	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
 
-	if (render_config(s, v, &b) < 0)
+	if (render_config(s, &pc, v, &b) < 0)
 		goto out;
 	pkg_add_file(p, site_str(s, "komodo_config_path"), 0640, b.data,
 		     b.len)->flags |= PKG_CONFIG;
 	buf_reset(&b);
 
-	if (render_env(s, &b) < 0)
+	if (render_env(&pc, &b) < 0)
 		goto out;
 	if (b.len)
 		pkg_add_file(p, ENV_FILE, 0640, b.data, b.len)->flags |=
 			PKG_CONFIG;
 	buf_reset(&b);
 
-	if (render_keyfiles(s, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
+	if (render_keyfiles(&pc, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
 		goto out;
 	add_etc_dirs(s, nkeys > 0, p);
 	for (i = 0; i < nkeys; i++)
@@ -489,13 +575,13 @@ int plan_pkg(const struct site *s, const struct version *v,
 			     keys[i].pem.data, keys[i].pem.len)
 			->flags |= PKG_CONFIG;
 
-	if (render_unit(s, v, &b) < 0)
+	if (render_unit(s, &pc, &u, v, &b) < 0)
 		goto out;
 	pkg_add_file(p, sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
 			    : USER_UNIT_DIR "/" UNIT_NAME,
 		     0644, b.data, b.len);
 	buf_reset(&b);
-	render_unit_dropin(s, &b);
+	render_unit_dropin(&u, &b);
 	if (b.len) {
 		buf_reset(&path);
 		buf_addf(&path, "%s/" UNIT_NAME ".d/" UNIT_DROPIN,
@@ -504,7 +590,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 		buf_reset(&b);
 	}
 
-	render_sysusers(s, &b);
+	render_sysusers(&u, &b);
 	buf_reset(&path);
 	buf_addf(&path, "/usr/lib/sysusers.d/%s.conf", p->name);
 	pkg_add_file(p, path.data, 0644, b.data, b.len);

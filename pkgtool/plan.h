@@ -49,6 +49,62 @@ struct plan_host {
 	int secrets;		/* the packages carry secrets (mode 0600) */
 };
 
+/* A site string a renderer needs, with its key and source mark for the
+ * one error that can name it. */
+struct plan_str {
+	const char *key;
+	const char *s;			/* "" for a null value */
+	const struct loc *loc;
+};
+
+/*
+ * What the unit, its drop-in and sysusers.d are made of, taken from the
+ * site once (plan_unit_init()) so that no renderer looks a site key up by
+ * name. Pointers into the site, which must outlive it.
+ */
+struct plan_unit {
+	int system_scope;
+	struct plan_str user, group, uid, gid, home, config_path;
+	/* ReadWritePaths=, in order: home, root, repo, stack, build dir */
+	struct plan_str rw[5];
+	const char *template;		/* komodo_service_file_template */
+	const struct sval *overrides;	/* komodo_service_overrides */
+};
+void plan_unit_init(struct plan_unit *u, const struct site *s);
+
+/*
+ * What the Periphery config, the env file and the key files are made of,
+ * from the site once (plan_config_init()). Booleans Periphery reads as
+ * TOML keep their site text ("true"/"false"). Pointers into the site.
+ */
+struct plan_config {
+	struct plan_str root_dir, repo_dir, stack_dir, build_dir;
+	struct plan_str disable_terminals, default_terminal_command;
+	struct plan_str disable_container_exec, legacy_compose_cli;
+	struct plan_str stats_polling_rate, container_stats_polling_rate;
+	const struct sval *include_disk_mounts, *exclude_disk_mounts;
+	/* outbound */
+	const struct sval *core_addresses;
+	struct plan_str connect_as, onboarding_key;
+	int core_tls_insecure_skip_verify;
+	/* inbound */
+	int server_enabled;
+	struct plan_str server_enabled_text, port, bind_ip, ssl_enabled;
+	struct plan_str ssl_key_file, ssl_cert_file;
+	const struct sval *allowed_ips;
+	/* auth: the role merges passkeys, server_passkey and passkey */
+	const struct sval *passkeys;
+	struct plan_str server_passkey, passkey, private_key;
+	const struct sval *core_public_keys;
+	int keys_to_files;		/* allow_write_keys_to_files */
+	struct plan_str log_level, log_stdio, log_otlp_endpoint;
+	struct plan_str log_service_name, log_pretty, log_pretty_startup;
+	const struct sval *git_providers, *registry_providers;
+	const struct sval *agent_secrets, *extra_env;
+	const char *template;		/* komodo_config_file_template */
+};
+void plan_config_init(struct plan_config *c, const struct site *s);
+
 /* only: one format name (--format) or NULL for the site's list. */
 void plan_host_init(struct plan_host *h, const struct site *s,
 		    const char *only);

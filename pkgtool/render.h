@@ -22,16 +22,18 @@
 #define ENV_FILE "/etc/komodo/periphery.env"
 #define KEYS_DIR "/etc/komodo/keys"
 
-int render_config(const struct site *s, const struct version *v,
-		  struct buf *out);
+/* s only for a komodo_config_file_template; the rest comes from pc. */
+int render_config(const struct site *s, const struct plan_config *pc,
+		  const struct version *v, struct buf *out);
 /* Expands the site's own template named by the site variable var. Without
  * allow_secrets (files that are not secret-mode) a secret value is refused
  * as if unknown, with a note that says why. */
-int render_template(const struct site *s, const struct version *v,
-		    const char *var, int allow_secrets, struct buf *out);
+int render_template(const struct site *s, const struct plan_config *pc,
+		    const struct version *v, const char *var, int allow_secrets,
+		    struct buf *out);
 /* systemd EnvironmentFile for komodo_extra_env; empty when there is none. */
-int render_env(const struct site *s, struct buf *out);
-int render_sysusers(const struct site *s, struct buf *out);
+int render_env(const struct plan_config *pc, struct buf *out);
+int render_sysusers(const struct plan_unit *u, struct buf *out);
 
 /* A raw key from the site that the package ships as a file. */
 struct render_keyfile {
@@ -41,7 +43,7 @@ struct render_keyfile {
 };
 /* Lists the key files for v >= 2.0.0 (see the role's key handling);
  * *n is set to their number. Caller releases each pem. */
-int render_keyfiles(const struct site *s, const struct version *v,
+int render_keyfiles(const struct plan_config *pc, const struct version *v,
 		    struct render_keyfile *out, size_t max, size_t *n);
 
 #endif

@@ -12,6 +12,7 @@
 #define PKGTOOL_UNIT_H
 
 #include "buf.h"
+#include "plan.h"
 #include "site.h"
 #include "version.h"
 
@@ -29,9 +30,11 @@ enum unit_word { UNIT_WORD_EXEC, UNIT_WORD_PLAIN };
  * which no unit line can carry as it is. */
 int unit_word(struct buf *out, const char *s, enum unit_word how);
 
-int render_unit(const struct site *s, const struct version *v,
+/* s and pc only for a komodo_service_file_template; the rest is u. */
+int render_unit(const struct site *s, const struct plan_config *pc,
+		const struct plan_unit *u, const struct version *v,
 		struct buf *out);
 /* The drop-in for komodo_service_overrides; empty when there is none. */
-int render_unit_dropin(const struct site *s, struct buf *out);
+int render_unit_dropin(const struct plan_unit *u, struct buf *out);
 
 #endif

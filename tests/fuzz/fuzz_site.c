@@ -65,21 +65,25 @@ static void render_all(const struct site *s)
 	struct version v;
 	struct buf b = BUF_INIT;
 	struct render_keyfile kf[4];
+	struct plan_config pc;
+	struct plan_unit u;
 	size_t n = 0, i;
 
 	/* "latest"/"core" are network lookups: pick both majors instead */
 	if (version_check(&v, site_str(s, "komodo_version")) < 0)
 		version_check(&v, "1.19.5");
-	render_config(s, &v, &b);
+	plan_config_init(&pc, s);
+	plan_unit_init(&u, s);
+	render_config(s, &pc, &v, &b);
 	buf_reset(&b);
-	render_unit(s, &v, &b);
+	render_unit(s, &pc, &u, &v, &b);
 	buf_reset(&b);
-	render_env(s, &b);
+	render_env(&pc, &b);
 	buf_reset(&b);
-	render_sysusers(s, &b);
+	render_sysusers(&u, &b);
 	buf_release(&b);
 	memset(kf, 0, sizeof(kf));
-	if (render_keyfiles(s, &v, kf, 4, &n) == 0)
+	if (render_keyfiles(&pc, &v, kf, 4, &n) == 0)
 		for (i = 0; i < n; i++)
 			buf_release(&kf[i].pem);
 	plan_all(s, &v);
