@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "blockcache.h"
 #include "fetch.h"
 #include "util.h"
@@ -163,23 +164,6 @@ out:
 	return r;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void blockcache_put(struct blockcache *bc, const struct block_key *k,
 		    uint64_t usize, const void *data, size_t len, uint64_t aux)
 {
@@ -193,7 +177,7 @@ void blockcache_put(struct blockcache *bc, const struct block_key *k,
 	fd = mkostemp(tmp.data, O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, h, HDR_LEN) < 0 || write_all(fd, data, len) < 0) {
+	if (fs_write_full(fd, h, HDR_LEN) < 0 || fs_write_full(fd, data, len) < 0) {
 		close(fd);
 		unlink(tmp.data);
 		goto fail;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "blockcache.h"
 #include "compress.h"
 #include "crypto.h"
@@ -44,21 +45,6 @@ struct cstage {
 	uint64_t comp_blocks, comp_bytes, comp_src_blocks;
 	uint64_t reuse_blocks, reuse_bytes, disk_blocks;
 };
-
-static int read_full(int fd, char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* ---- memos ----------------------------------------------------------------
  *
@@ -185,7 +171,7 @@ static int hash_src(struct cstage_src *s, int fd)
 		size_t n = s->size - off < READ_CHUNK ? (size_t)(s->size - off)
 						      : READ_CHUNK;
 
-		if (read_full(fd, chunk, n) < 0) {
+		if (fs_read_full(fd, chunk, n) < 0) {
 			error("cannot read '%s': %s", s->path,
 			      errno ? strerror(errno) : "it shrank");
 			goto out;
@@ -391,7 +377,7 @@ static int job_input(struct job *j, char *space, const char **in)
 	}
 	fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || lseek(fd, (off_t)j->off, SEEK_SET) < 0 ||
-	    read_full(fd, space, j->len) < 0) {
+	    fs_read_full(fd, space, j->len) < 0) {
 		buf_addf(&j->err, "cannot read '%s': %s", s->path,
 			 errno ? strerror(errno) : "it shrank");
 		if (fd >= 0)
@@ -674,7 +660,7 @@ static int stream_walk(const struct cstream *s, stream_fn fn, void *ctx)
 					   ? (size_t)(src->size - off)
 					   : READ_CHUNK;
 
-			if (read_full(fd, chunk, n) < 0)
+			if (fs_read_full(fd, chunk, n) < 0)
 				r = error("cannot read '%s': it shrank",
 					  src->path);
 			else

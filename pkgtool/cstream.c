@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "cstage.h"
 #include "util.h"
 #include "banned.h"
@@ -156,21 +157,6 @@ int cout_write(const struct cout *o, int fd, const char *path)
 	return 0;
 }
 
-static int read_full(int fd, char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int cout_same(const struct cout *o, const char *path)
 {
 	char *chunk;
@@ -192,7 +178,7 @@ int cout_same(const struct cout *o, const char *path)
 
 			if (n > READ_CHUNK)
 				n = READ_CHUNK;
-			if (read_full(fd, chunk, n) < 0 ||
+			if (fs_read_full(fd, chunk, n) < 0 ||
 			    memcmp(chunk, o->v[i].data + off, n))
 				goto out;
 		}

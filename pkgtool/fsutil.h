@@ -19,6 +19,10 @@ void fs_owner_name(uid_t uid, char *out, size_t n);
 /* Writes data to path through a temp file in the same directory (created
  * 0600, then chmod to mode), fsync and rename: readers see the old or the
  * new file, never a part of it. */
+/* read()/write() exactly len bytes, again after EINTR; -1 with errno set
+ * (0 at a premature end of file) on failure, nothing reported. */
+int fs_read_full(int fd, void *buf, size_t len);
+int fs_write_full(int fd, const void *buf, size_t len);
 int fs_write_atomic(const char *path, const void *data, size_t len,
 		    unsigned mode);
 

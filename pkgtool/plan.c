@@ -50,18 +50,6 @@ void plan_filename(const struct site *s, const struct version *v,
 		    site_str(s, "package_release"), own_arch(f, arch));
 }
 
-static int any_secret(const struct sval *v)
-{
-	size_t i;
-
-	if (v->type == SV_SCALAR)
-		return v->secret && v->str[0];
-	for (i = 0; i < v->n; i++)
-		if (any_secret(v->items[i]))
-			return 1;
-	return 0;
-}
-
 int plan_has_secrets(const struct site *s)
 {
 	static const char *const shipped_secrets[] = {
@@ -74,7 +62,7 @@ int plan_has_secrets(const struct site *s)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(shipped_secrets); i++)
-		if (any_secret(site_get(s, shipped_secrets[i])))
+		if (sval_any_secret(site_get(s, shipped_secrets[i])))
 			return 1;
 	return 0;
 }
@@ -151,7 +139,7 @@ static const struct sval *script_lookup(void *ctx, const char *name)
 		return e;
 	e = site_lookup(c->s, name);
 	/* scripts are world-readable: no secret reaches them */
-	return e && any_secret(e) ? NULL : e;
+	return e && sval_any_secret(e) ? NULL : e;
 }
 
 static void put(struct sval *m, const char *k, const char *v)

@@ -337,18 +337,6 @@ struct lookup_ctx {
 	char refused[64]; /* a secret the template asked for */
 };
 
-static int any_secret(const struct sval *v)
-{
-	size_t i;
-
-	if (v->type == SV_SCALAR)
-		return v->secret && v->str[0];
-	for (i = 0; i < v->n; i++)
-		if (any_secret(v->items[i]))
-			return 1;
-	return 0;
-}
-
 static const struct sval *lookup(void *ctx, const char *name)
 {
 	struct lookup_ctx *l = ctx;
@@ -356,7 +344,7 @@ static const struct sval *lookup(void *ctx, const char *name)
 
 	if (!e)
 		e = site_lookup(l->s, name);
-	if (e && !l->allow_secrets && any_secret(e)) {
+	if (e && !l->allow_secrets && sval_any_secret(e)) {
 		snprintf(l->refused, sizeof(l->refused), "%s", name);
 		return NULL;
 	}

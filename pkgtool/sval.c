@@ -99,6 +99,18 @@ struct sval *sval_copy(const struct sval *v)
 	return c;
 }
 
+int sval_any_secret(const struct sval *v)
+{
+	size_t i;
+
+	if (v->type == SV_SCALAR)
+		return v->secret && v->str[0];
+	for (i = 0; i < v->n; i++)
+		if (sval_any_secret(v->items[i]))
+			return 1;
+	return 0;
+}
+
 void sval_free(struct sval *v)
 {
 	size_t i;

@@ -36,6 +36,8 @@ void sval_map_put(struct sval *map, const char *key, const struct loc *kloc,
 		  struct sval *v);
 struct sval *sval_copy(const struct sval *v);
 void sval_free(struct sval *v);
+/* Does v hold a non-empty secret anywhere (scalar, list or map)? */
+int sval_any_secret(const struct sval *v);
 /* Replaces the scalar text. */
 void sval_set_str(struct sval *v, const char *s);
 /* 1 if null, "" or a list with no non-empty string. */
