@@ -25,7 +25,8 @@ struct sval *sval_scalar(const char *s, const struct loc *loc)
 	return v;
 }
 
-void sval_clear(struct sval *v, enum sval_type type)
+/* Frees what v owns (children, keys, its string: wiped when secret). */
+static void release_contents(struct sval *v)
 {
 	size_t i;
 
@@ -37,7 +38,14 @@ void sval_clear(struct sval *v, enum sval_type type)
 	free(v->items);
 	free(v->keys);
 	free(v->key_locs);
+	if (v->str && v->secret)
+		explicit_bzero(v->str, strlen(v->str));
 	free(v->str);
+}
+
+void sval_clear(struct sval *v, enum sval_type type)
+{
+	release_contents(v);
 	v->items = NULL;
 	v->keys = NULL;
 	v->key_locs = NULL;
@@ -113,21 +121,9 @@ int sval_any_secret(const struct sval *v)
 
 void sval_free(struct sval *v)
 {
-	size_t i;
-
 	if (!v)
 		return;
-	for (i = 0; i < v->n; i++) {
-		sval_free(v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
-	free(v->items);
-	free(v->keys);
-	free(v->key_locs);
-	if (v->str && v->secret)
-		explicit_bzero(v->str, strlen(v->str));
-	free(v->str);
+	release_contents(v);
 	free(v);
 }
 

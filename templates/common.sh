@@ -720,7 +720,8 @@ kp_purge() {
 	rm -f "$KP_ENV_FILE"
 	rmdir "$KP_KEYS_DIR" 2>/dev/null || true
 	if [ "$KP_CONFIG_DIR" != /etc ] && ! rmdir "$KP_CONFIG_DIR" 2>/dev/null &&
-		[ -d "$KP_CONFIG_DIR" ] && [ ! -L "$KP_CONFIG_DIR" ]; then
+		[ -d "$KP_CONFIG_DIR" ] && [ ! -L "$KP_CONFIG_DIR" ] &&
+		kp_root_safe "$KP_CONFIG_DIR"; then
 		# what rpm kept (.rpmsave) must not point at a group that
 		# kp_delete_user may remove; the directory is root's alone
 		chgrp -h root "$KP_CONFIG_DIR" "$KP_CONFIG_DIR"/* 2>/dev/null || true

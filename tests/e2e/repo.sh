@@ -7,23 +7,14 @@
 
 REPO_URL=http://127.0.0.1:8080
 
+# the fleet's package has no secrets: each host has its own
+# /etc/komodo/periphery.env (README "Fleet packages without secrets")
 repo_site() { # name version extra...
-	n=$1
-	v=$2
+	_n=$1
+	_v=$2
 	shift 2
-	{
-		echo "komodo_version: $v"
-		echo "komodo_service_scope: system"
-		# the fleet's package has no secrets: each host has its own
-		# /etc/komodo/periphery.env (README "Fleet packages without secrets")
-		echo "komodo_passkeys: []"
-		echo "komodo_periphery_port: $PORT"
-		echo "komodo_bind_ip: 127.0.0.1"
-		echo 'package_maintainer: "E2E Tests <e2e@example.com>"'
-		for l in "$@"; do
-			echo "$l"
-		done
-	} >"$W/sites/$n.yml"
+	SITE_VERSION=$_v SITE_PASSKEYS="[]" site "$_n" \
+		"komodo_service_scope: system" "$@"
 }
 
 repo_prepare() {

@@ -19,7 +19,8 @@
 # (run_v2_scenarios). They may use, and must not rename:
 #   $W, $ROOT, $PKG, $PORT, $PASSKEY, $CT   work dir, image root, names
 #   site NAME LINE...        write $W/sites/NAME.yml (+ the common lines;
-#                            SITE_VERSION overrides komodo_version)
+#                            SITE_VERSION overrides komodo_version,
+#                            SITE_PASSKEYS komodo_passkeys)
 #   build NAME [BINARY]      pkgtool build it into $W/pkgs/NAME (/pkgs/NAME
 #                            inside); pkg_path NAME deb|rpm prints the path
 #                            inside the container
@@ -130,7 +131,7 @@ site() { # name, extra yaml lines...
 	shift
 	{
 		echo "komodo_version: ${SITE_VERSION:-v1.19.5}"
-		echo "komodo_passkeys: [$PASSKEY]"
+		echo "komodo_passkeys: ${SITE_PASSKEYS:-[$PASSKEY]}"
 		echo "komodo_periphery_port: $PORT"
 		echo "komodo_bind_ip: 127.0.0.1"
 		echo 'package_maintainer: "E2E Tests <e2e@example.com>"'
