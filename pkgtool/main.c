@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "build",  cmd_build,  "build .deb/.rpm packages from a site file" },
 	{ "check",  cmd_check,  "validate a site file" },
 	{ "fetch",  cmd_fetch,  "download and verify the release binary into the cache" },
+	{ "init",   cmd_init,   "write a commented starter site file" },
 	{ "register", cmd_register, "create or update the servers in Komodo Core" },
 	{ "render", cmd_render, "print a file as it would be packaged" },
 	{ "repo",   cmd_repo,   "publish packages into a signed apt/dnf repository" },

@@ -14,6 +14,7 @@
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_register(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
