@@ -43,6 +43,7 @@ struct init_opts {
 	size_t nr_hosts;
 	/* defaults from config/defaults.yml, read through a loaded site */
 	const char *user;
+	const char *delete_user;
 	long port;
 };
 
@@ -56,8 +57,9 @@ static void init_usage(FILE *f)
 	      "user)\n"
 	      "  --komodo-version V     Periphery release tag, e.g. v1.19.5 "
 	      "or v2.1.1\n"
-	      "  --hosts NAME,...       one package set per host (names as in "
-	      "DNS)\n"
+	      "  --hosts NAME,...       one package set per host (letters, "
+	      "digits, '.', '_', '-';\n"
+	      "                         may be given more than once)\n"
 	      "  -h, --help             this text\n\n"
 	      "Exit status: 0 written, 1 not written (file exists, I/O error),\n"
 	      "2 usage (unknown option, bad value).\n",
@@ -220,9 +222,10 @@ static void add_basics(struct buf *b, const struct init_opts *o)
 	buf_addstr(b, "\n# --- the service user "
 		      "--------------------------------------------------\n");
 	add_key(b, "komodo_user", o->user);
-	add_key(b, "allow_delete_komodo_user", "false");
-	buf_addstr(b, "# (or purge with KOMODO_DELETE_USER=yes in the "
-		      "environment, once)\n\n");
+	add_key(b, "allow_delete_komodo_user", o->delete_user);
+	buf_addstr(b, "# (or KOMODO_DELETE_USER=yes in the environment of "
+		      "one purge; only a user the\n"
+		      "# package created is ever deleted)\n\n");
 	if (o->v2)
 		return;
 	snprintf(num, sizeof(num), "%ld", o->port);
@@ -394,7 +397,7 @@ static int init_write(const char *path, const struct buf *text)
 	}
 	/* after a rename it is gone already; after link() it is the extra
 	 * name */
-	if (unlink(tmp.data) < 0 && errno != ENOENT && r == 0)
+	if (unlink(tmp.data) < 0 && errno != ENOENT)
 		warning("cannot remove '%s': %s", tmp.data, strerror(errno));
 out:
 	buf_release(&tmp);
@@ -484,7 +487,7 @@ static void print_next_steps(const struct init_opts *o)
 	buf_addstr(&b, "  2. put Core's API key and secret in the environment "
 		       "(never on a command line):\n"
 		       "       read -rs KOMODO_API_KEY; read -rs "
-		       "KOMODO_API_SECRET\n"
+		       "KOMODO_API_SECRET    # bash\n"
 		       "       export KOMODO_API_KEY KOMODO_API_SECRET\n");
 	if (o->v2) {
 		step_register(&b, o, 3);
@@ -506,6 +509,8 @@ static int init_defaults(struct init_opts *o, struct site *s)
 	if (site_load_mem(s, "config/defaults.yml", "", 0, NULL) < 0)
 		return -1;
 	o->user = site_str(s, "komodo_user");
+	o->delete_user = site_bool(s, "allow_delete_komodo_user") ? "true"
+								   : "false";
 	o->port = site_int(s, "komodo_periphery_port");
 	if (!o->scope)
 		o->scope = site_str(s, "komodo_service_scope");
