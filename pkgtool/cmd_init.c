@@ -53,8 +53,7 @@ static void init_usage(FILE *f)
 	      "Writes a commented starter site file (default: site.yml in the\n"
 	      "current directory) that 'pkgtool check' accepts. An existing\n"
 	      "file (or symlink) is never replaced.\n\n"
-	      "  --scope user|system    systemd scope of the agent (default: "
-	      "user)\n"
+	      "  --scope user|system    systemd scope of the agent\n"
 	      "  --komodo-version V     Periphery release tag, e.g. v1.19.5 "
 	      "or v2.1.1\n"
 	      "  --hosts NAME,...       one package set per host (letters, "
@@ -62,7 +61,8 @@ static void init_usage(FILE *f)
 	      "                         may be given more than once)\n"
 	      "  -h, --help             this text\n\n"
 	      "Exit status: 0 written, 1 not written (file exists, I/O error),\n"
-	      "2 usage (unknown option, bad value).\n",
+	      "2 usage (unknown option, bad value). What is not given comes\n"
+	      "from config/defaults.yml, compiled in.\n",
 	      f);
 }
 
