@@ -11,12 +11,13 @@ H_ROOT='/srv/r;$(touch /canary/root) '"'"'y'"'"' %% ?'
 H_REPO="$H_ROOT/re \$(id >/canary/repo)*"
 H_STACK='/srv/st `touch /canary/stack` | ~ [a] {b,c}'
 H_BUILD='/srv/bu $((1+1)) ${HOME} %b'
-H_CONF='/etc/ko $(touch /canary/cfg);'"'"'c'"'"'/periphery.config.toml'
+H_CONF='/etc/komodo $(touch /canary/cfg);'"'"'c'"'"'/periphery.config.toml'
 H_UHOME='/srv/u $(touch /canary/uhome) %n'"'"'x'
 site hostile "komodo_service_scope: system" \
 	"komodo_home: \"$H_HOME\"" "komodo_root_directory: \"$H_ROOT\"" \
 	"komodo_repo_dir: \"$H_REPO\"" "komodo_stack_dir: \"$H_STACK\"" \
 	"komodo_build_dir: \"$H_BUILD\"" "komodo_config_path: \"$H_CONF\"" \
+	"komodo_config_dir: \"${H_CONF%/*}\"" \
 	"allow_delete_komodo_user: true"
 site hostile-user "komodo_service_scope: user" "komodo_home: \"$H_UHOME\"" \
 	"allow_delete_komodo_user: true"
