@@ -21,6 +21,7 @@
 #include "fetch.h"
 #include "fsutil.h"
 #include "keypair.h"
+#include "outdir.h"
 #include "pkg.h"
 #include "pkgtool.h"
 #include "plan.h"
@@ -37,6 +38,7 @@ struct output {
 	char tmp[4096];		/* "" when final already holds the bytes */
 	char final[4096];
 	int secret;
+	char *pattern;		/* its older siblings' names (outdir.h) */
 };
 
 
@@ -253,7 +255,9 @@ static int write_one(struct cstage *stage, const struct site *s,
 	if ((size_t)snprintf(o->final, sizeof(o->final), "%s/%s", outdir,
 			     name.data) >= sizeof(o->final))
 		BUG("output path checked above");
-	buf_release(&name);
+	outdir_pattern(po->format, site_str(s, "package_name"), po->arch,
+		       &name);
+	o->pattern = buf_detach(&name, NULL);
 	o->tmp[0] = '\0';
 	nr_outs++;
 	o->secret = secret;
@@ -301,10 +305,24 @@ static int keep_final(const struct output *o)
 	return 0;
 }
 
-/* Makes the temp files durable, then renames them all. */
-static int publish(void)
+/* Once every package is in place: the files they supersede go, so that
+ * ./out/NAME_*.deb names one package. */
+static int prune_superseded(sig_atomic_t n)
 {
 	sig_atomic_t i;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		if (outdir_prune(outs[i].final, outs[i].pattern) < 0)
+			r = -1;
+	return r;
+}
+
+/* Makes the temp files durable, renames them all, then removes what they
+ * superseded. */
+static int publish(void)
+{
+	sig_atomic_t i, n;
 
 	for (i = 0; i < nr_outs; i++) {
 		if (!outs[i].tmp[0])
@@ -338,8 +356,9 @@ static int publish(void)
 					      "secrets"
 					    : "");
 	}
+	n = nr_outs;
 	nr_outs = 0;
-	return 0;
+	return prune_superseded(n);
 }
 
 /* A package planned before anything is written. */
@@ -777,6 +796,8 @@ out:
 	buf_release(&made_out);
 	free(targets);
 	free(want_hosts);
+	for (i = 0; outs && i < max_outs; i++)
+		free(outs[i].pattern);
 	free(outs);
 	outs = NULL;
 	cstage_free(stage);

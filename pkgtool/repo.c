@@ -364,13 +364,13 @@ static int publish_suite(struct repo *r, const struct suite *s, unsigned keep,
 			   r->valid_days, debs, nd, r->sg) < 0)
 		goto out;
 	unlink_dropped(r, debs, nd);
-	/* dnf reads its folder: drop first, a client holding the old
-	 * repomd.xml may then miss a package that is going away anyway */
-	unlink_dropped(r, rpms, nr);
+	/* a client holding the old repomd.xml may still fetch a dropped
+	 * rpm: it goes once the new repodata is in place */
 	buf_addf(&rpmdir, "%s/rpm/%s", r->root, s->name);
 	if (access(rpmdir.data, F_OK) == 0 &&
-	    repo_dnf_index(r->root, s->name, r->sg) < 0)
+	    repo_dnf_index(r->root, s->name, rpms, nr, r->sg) < 0)
 		goto out;
+	unlink_dropped(r, rpms, nr);
 	ret = 0;
 out:
 	free_pkgs(debs, nd);

@@ -120,8 +120,11 @@ struct signer;
 int repo_apt_index(const char *root, const char *suite, const char *archs,
 		   const char *origin, unsigned valid_days,
 		   struct repo_pkg *pkgs, size_t n, struct signer *sg);
-/* Writes rpm/SUITE/repodata/ from rpm/SUITE/Packages/. */
-int repo_dnf_index(const char *root, const char *suite, struct signer *sg);
+/* Writes rpm/SUITE/repodata/ from rpm/SUITE/Packages/, leaving out the
+ * files of pkgs (the suite's rpms) marked drop: they are unlinked only
+ * after repodata switched, for clients that still hold the old one. */
+int repo_dnf_index(const char *root, const char *suite,
+		   const struct repo_pkg *pkgs, size_t np, struct signer *sg);
 
 /* Removes files in dir that neither keep nor old (index texts) name, dot
  * files aside; with keep NULL, every file. */

@@ -95,9 +95,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The .rpm names in dir, sorted (the metadata's order must not depend on
- * readdir order: reproducible repodata). */
-static int list_rpms(const char *dir, char ***out, size_t *n)
+/* Is name the file of a package that this publish drops? */
+static int dropped(const char *name, const struct repo_pkg *pkgs, size_t np)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		const char *slash = strrchr(pkgs[i].pool, '/');
+
+		if (pkgs[i].drop &&
+		    !strcmp(slash ? slash + 1 : pkgs[i].pool, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* The .rpm names in dir but those dropped, sorted (the metadata's order
+ * must not depend on readdir order: reproducible repodata). */
+static int list_rpms(const char *dir, const struct repo_pkg *pkgs, size_t np,
+		     char ***out, size_t *n)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -109,7 +125,8 @@ static int list_rpms(const char *dir, char ***out, size_t *n)
 		return errno == ENOENT ? 0 :
 		       error("cannot read '%s': %s", dir, strerror(errno));
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".rpm"))
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".rpm") ||
+		    dropped(e->d_name, pkgs, np))
 			continue;
 		*out = xgrow(*out, *n + 1, &alloc, sizeof(**out));
 		(*out)[(*n)++] = xstrdup(e->d_name);
@@ -377,7 +394,7 @@ static void drop_old_gens(const char *dir, long keep)
 }
 
 static int build_gen(const char *dir, const char *gendir, long stamp,
-		     struct signer *sg)
+		     const struct repo_pkg *pkgs, size_t np, struct signer *sg)
 {
 	struct buf pkgdir = BUF_INIT, tmp = BUF_INIT;
 	struct md_files m;
@@ -389,7 +406,7 @@ static int build_gen(const char *dir, const char *gendir, long stamp,
 	memset(&m, 0, sizeof(m));
 	buf_addf(&pkgdir, "%s/Packages", dir);
 	buf_addf(&tmp, "%s/.new", gendir);
-	if (list_rpms(pkgdir.data, &names, &n) < 0 ||
+	if (list_rpms(pkgdir.data, pkgs, np, &names, &n) < 0 ||
 	    fs_mkdir_p(tmp.data, 0755, NULL) < 0 || md_open(&m, tmp.data, (long)n) < 0 ||
 	    add_packages(&m, dir, names, n) < 0 || md_close(&m) < 0)
 		goto out;
@@ -410,7 +427,8 @@ out:
 	return r;
 }
 
-int repo_dnf_index(const char *root, const char *suite, struct signer *sg)
+int repo_dnf_index(const char *root, const char *suite,
+		   const struct repo_pkg *pkgs, size_t np, struct signer *sg)
 {
 	struct buf dir = BUF_INIT, link = BUF_INIT, gendir = BUF_INIT;
 	struct buf olddir = BUF_INIT, old = BUF_INIT;
@@ -435,7 +453,7 @@ int repo_dnf_index(const char *root, const char *suite, struct signer *sg)
 	buf_reset(&link);
 	if (buf_read_file(&link, old.data) < 0)
 		buf_reset(&link);
-	if (build_gen(dir.data, gendir.data, build_time(), sg) < 0)
+	if (build_gen(dir.data, gendir.data, build_time(), pkgs, np, sg) < 0)
 		goto out;
 	link_previous(olddir.data, gendir.data, link.data);
 	if (swap_link(dir.data, gen + 1) < 0)

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "pkgformat.h"
+#include "render.h"
 #include "site_types.h"
 #include "sval.h"
 #include "sysdir.h"
@@ -431,21 +432,82 @@ static int c_path(struct sval *v, const char *name, const struct site *s)
 	return check_abs_path(v, name);
 }
 
-/* Packages ship the config as a conffile, so it must live under /etc. */
+/* Names below /etc, and package names, that no other package or admin
+ * could already use for their own files: the package ships, chowns and on
+ * purge deletes what lies there. */
+static int name_is_ours(const char *name)
+{
+	return strstr(name, "komodo") || strstr(name, "periphery");
+}
+
+/* Judged by the directory right below /etc, which is what another package
+ * could own: /etc/ssh/komodo is still inside /etc/ssh. */
+static int etc_dir_is_ours(const char *norm)
+{
+	char top[256];
+	const char *p = norm + strlen("/etc/");
+	size_t n = strcspn(p, "/");
+
+	if (!path_within(norm, "/etc") || !*p || n >= sizeof(top))
+		return 0;
+	memcpy(top, p, n);
+	top[n] = '\0';
+	return name_is_ours(top);
+}
+
+/* The config directory as its own check will accept it, or NULL when that
+ * check fails (and reports). */
+static const char *confdir_of(const struct site *s, struct buf *dir)
+{
+	const char *d = site_str(s, "komodo_config_dir");
+
+	if (path_normalise(d, dir) < 0 || !path_within(dir->data, "/etc") ||
+	    sysdir_find(dir->data) || !etc_dir_is_ours(dir->data))
+		return NULL;
+	return dir->data;
+}
+
+/* Packages ship the config as a conffile, so it must live under /etc, and
+ * in the package's own directory there: dpkg replaces a conffile on
+ * upgrade and purge deletes it, so a path such as /etc/shadow or
+ * /etc/ssh/sshd_config would hand another package's file to this one. */
 static int c_confpath(struct sval *v, const char *name, const struct site *s)
 {
+	struct buf dir = BUF_INIT;
+	const char *d;
+	int r = 0;
+
 	if (site_want_scalar(v, name, "an absolute path") < 0)
 		return -1;
 	/* a trailing '/' names a directory: do not normalise it away */
 	if (!ends_with(v->str, "/") && check_abs_path(v, name) < 0)
 		return -1;
-	if (starts_with(v->str, "/etc/") && !ends_with(v->str, "/") &&
-	    !sysdir_find(v->str))
-		return 0;
-	return error_at(&v->loc, "'%s' is '%s'; a package ships its config "
-				 "under /etc as a conffile (kept on upgrade), "
-				 "e.g. /etc/komodo/periphery.config.toml",
-			name, v->str);
+	if (!starts_with(v->str, "/etc/") || ends_with(v->str, "/") ||
+	    sysdir_find(v->str))
+		return error_at(&v->loc, "'%s' is '%s'; a package ships its "
+					 "config under /etc as a conffile (kept "
+					 "on upgrade), e.g. "
+					 "/etc/komodo/periphery.config.toml",
+				name, v->str);
+	d = confdir_of(s, &dir);
+	if (d && (!path_within(v->str, d) || !strcmp(v->str, d)))
+		r = error_at(&v->loc, "'%s' is '%s', not a file inside "
+				      "komodo_config_dir '%s'; the package owns "
+				      "its config file "
+				      "(replaced on upgrade, deleted on purge), "
+				      "so it must lie in the package's own "
+				      "directory: e.g. %s/periphery.config.toml",
+			     name, v->str, d, d);
+	else if (d && (!strcmp(v->str, ENV_FILE) ||
+		       path_within(v->str, KEYS_DIR)))
+		r = error_at(&v->loc, "'%s' is '%s', where the package keeps "
+				      "%s; e.g. %s/periphery.config.toml",
+			     name, v->str,
+			     strcmp(v->str, ENV_FILE) ? "its key files"
+						      : "the environment file",
+			     d);
+	buf_release(&dir);
+	return r;
 }
 
 /* The service user's home is made, chowned and, on purge, deleted. */
@@ -489,6 +551,16 @@ static int c_confdir(struct sval *v, const char *name, const struct site *s)
 	if (!path_within(v->str, "/etc"))
 		return error_at(&v->loc, "'%s' is '%s'; the package's config "
 					 "lives below /etc, e.g. /etc/komodo",
+				name, v->str);
+	/* /etc/ssh, /etc/sudoers.d, ...: another package's or the admin's */
+	if (!etc_dir_is_ours(v->str))
+		return error_at(&v->loc, "'%s' is '%s', which may belong to "
+					 "another package or the admin; the "
+					 "scripts give it to the service user's "
+					 "group and remove it on purge: use a "
+					 "directory named for this package "
+					 "('komodo' or 'periphery' in its name "
+					 "below /etc), e.g. /etc/komodo",
 				name, v->str);
 	return 0;
 }
@@ -940,6 +1012,15 @@ static int c_pkgname(struct sval *v, const char *name, const struct site *s)
 		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
 		    !strchr("+.-", *p))
 			goto bad;
+	/* the name is a path too: /var/lib/NAME (deleted on purge),
+	 * /usr/share/doc/NAME, /usr/lib/sysusers.d/NAME.conf */
+	if (!name_is_ours(v->str))
+		return error_at(&v->loc, "'%s' is '%s', which may be another "
+					 "package's name or directory (purge "
+					 "deletes /var/lib/%s); use a name with "
+					 "'komodo' or 'periphery' in it, e.g. "
+					 "komodo-periphery or %s-komodo",
+				name, v->str, v->str, v->str);
 	return 0;
 bad:
 	return error_at(&v->loc, "'%s' is '%s'; a package name is lower-case "

@@ -242,6 +242,13 @@ kp_user_mkdir() {
 	fi
 	if [ -d "$1" ]; then
 		[ "$(stat -c %U -- "$1")" = "$KP_USER" ] && return 0
+		# what it holds is someone else's (the site named a directory
+		# another package or the admin uses, /var/lib/docker): its new
+		# owner could rename or delete it, and purge would remove it
+		if [ -n "$(ls -A -- "$1" 2>/dev/null)" ]; then
+			kp_warn "'$1' is not owned by '$KP_USER' and is not empty; left as it is (give it to '$KP_USER' yourself if it is meant for the agent)"
+			return 0
+		fi
 		if kp_root_safe "$(dirname -- "$1")"; then
 			chown -h -- "$KP_USER:$(id -g "$KP_USER")" "$1" &&
 				chmod -- "$2" "$1" && return 0

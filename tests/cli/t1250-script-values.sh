@@ -11,7 +11,7 @@ V_ROOT='/srv/r;$(touch canary-root) '"'"'y'"'"' %% ? [a] {b,c}'
 V_REPO="$V_ROOT/re \$(touch canary-repo)*"
 V_STACK='/srv/st `touch canary-stack` | ${HOME} $((1+1))'
 V_BUILD='/srv/bu '"'"'$(touch canary-build)'"'"' %b'
-V_CONF='/etc/ko $(touch canary-cfg);'"'"'c'"'"'/periphery.config.toml'
+V_CONF='/etc/komodo $(touch canary-cfg);'"'"'c'"'"'/periphery.config.toml'
 cat >"$TMP/h.yml" <<EOF
 komodo_service_scope: system
 komodo_home: "$V_HOME"
@@ -19,6 +19,7 @@ komodo_root_directory: "$V_ROOT"
 komodo_repo_dir: "$V_REPO"
 komodo_stack_dir: "$V_STACK"
 komodo_build_dir: "$V_BUILD"
+komodo_config_dir: "${V_CONF%/*}"
 komodo_config_path: "$V_CONF"
 EOF
 

@@ -8,7 +8,8 @@ BIN=$(fake_binary)
 cat >"$TMP/s.yml" <<EOF
 komodo_binary_path: $BIN
 komodo_service_scope: system
-komodo_config_path: /etc/a/b/periphery.config.toml
+komodo_config_dir: /etc/komodo-a
+komodo_config_path: /etc/komodo-a/b/periphery.config.toml
 package_maintainer: "Test Ops <ops@example.com>"
 EOF
 
@@ -32,7 +33,7 @@ test_expect_success 'rpm: git and docker are weak dependencies only' '
 '
 test_expect_success 'rpm owns every directory the config brings below /etc' '
 	rpm -qlp new/deeper/out/*.rpm | grep "^/etc" >etc &&
-	printf "/etc/a\n/etc/a/b\n/etc/a/b/periphery.config.toml\n" >expect &&
+	printf "/etc/komodo-a\n/etc/komodo-a/b\n/etc/komodo-a/b/periphery.config.toml\n" >expect &&
 	test_cmp expect etc
 '
 test_done

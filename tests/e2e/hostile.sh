@@ -11,12 +11,13 @@ H_ROOT='/srv/r;$(touch /canary/root) '"'"'y'"'"' %% ?'
 H_REPO="$H_ROOT/re \$(id >/canary/repo)*"
 H_STACK='/srv/st `touch /canary/stack` | ~ [a] {b,c}'
 H_BUILD='/srv/bu $((1+1)) ${HOME} %b'
-H_CONF='/etc/ko $(touch /canary/cfg);'"'"'c'"'"'/periphery.config.toml'
+H_CONF='/etc/komodo $(touch /canary/cfg);'"'"'c'"'"'/periphery.config.toml'
 H_UHOME='/srv/u $(touch /canary/uhome) %n'"'"'x'
 site hostile "komodo_service_scope: system" \
 	"komodo_home: \"$H_HOME\"" "komodo_root_directory: \"$H_ROOT\"" \
 	"komodo_repo_dir: \"$H_REPO\"" "komodo_stack_dir: \"$H_STACK\"" \
 	"komodo_build_dir: \"$H_BUILD\"" "komodo_config_path: \"$H_CONF\"" \
+	"komodo_config_dir: \"${H_CONF%/*}\"" \
 	"allow_delete_komodo_user: true"
 site hostile-user "komodo_service_scope: user" "komodo_home: \"$H_UHOME\"" \
 	"allow_delete_komodo_user: true"
@@ -200,5 +201,37 @@ scenario_v2_key() {
 	x runuser -u komodo -- rm -f /home/komodo/.komodo/keys
 	check "9.2 (v2): KOMODO_DELETE_USER=yes dpkg -P" env KOMODO_DELETE_USER=yes dpkg -P "$PKG"
 	fs_check_clean v2-key
+	halt
+}
+
+# A home or data directory the site names may already be another's
+# (/var/lib/docker, an admin's /srv/shared): root hands over only an
+# empty one; one with contents stays as it was, through purge with
+# KOMODO_DELETE_USER too.
+site taken "komodo_service_scope: system" "komodo_home: /srv/shared" \
+	"komodo_root_directory: /srv/komodo-data" "allow_delete_komodo_user: true"
+build taken
+
+scenario_taken_dir() {
+	boot taken-dir || return
+	x sh -c 'mkdir -m 0755 /srv/shared /srv/komodo-data &&
+		echo keep >/srv/shared/keep && chmod 0644 /srv/shared/keep'
+	x dpkg -i "$(pkg_path taken deb)" >"$W/taken.out" 2>&1
+	check "9.4: install hands over an empty directory, not one with another owner's files" sh -c "
+		dpkg -s $PKG | grep -q '^Status: install ok installed' &&
+		[ \"\$(stat -c %U:%a /srv/komodo-data)\" = komodo:750 ] &&
+		[ \"\$(stat -c %U:%G:%a /srv/shared)\" = root:root:755 ] &&
+		[ \"\$(stat -c %U:%a /srv/shared/keep)\" = root:644 ] &&
+		[ \"\$(cat /srv/shared/keep)\" = keep ]"
+	if grep -q "'/srv/shared' is not owned by 'komodo' and is not empty; left as it is" "$W/taken.out"; then
+		ok "9.4: the install says why it left it"
+	else
+		notok "9.4: the install says why it left it"
+		sed 's/^/#   /' "$W/taken.out" | tail -n 5
+	fi
+	check "9.4: KOMODO_DELETE_USER=yes dpkg -P deletes the user, not the other owner's directory" sh -c "
+		KOMODO_DELETE_USER=yes dpkg -P $PKG && ! id komodo &&
+		[ \"\$(stat -c %U:%G:%a /srv/shared)\" = root:root:755 ] &&
+		[ \"\$(cat /srv/shared/keep)\" = keep ]"
 	halt
 }

@@ -134,7 +134,8 @@ main_pid() {
 # and the hosts apply it (from the repository, and with apt install ./x.deb).
 repo_bump_scenario() {
 	sed -i 's/^komodo_bind_ip: 127.0.0.1$/&\nkomodo_logging_level: debug/' "$W/sites/r6.yml"
-	"$PKGTOOL" build "$W/sites/r6.yml" --out "$W/rpk/r6b" --format deb \
+	mkdir -p "$W/pkgs/bump"
+	"$PKGTOOL" build "$W/sites/r6.yml" --out "$W/pkgs/bump" --format deb \
 		--binary "$W/bin/periphery-new" >"$W/bump.log" 2>&1
 	if grep -q "the content changed, so the release is now 2 (version 1.19.6-2)" "$W/bump.log"; then
 		ok "repo bump: the edited site builds as 1.19.6-2"
@@ -142,7 +143,7 @@ repo_bump_scenario() {
 		notok "repo bump: the edited site builds as 1.19.6-2"
 		sed 's/^/#   /' "$W/bump.log"
 	fi
-	"$PKGTOOL" repo add "$W/repo" "$W/rpk/r6b/"*.deb >>"$W/repo-add.log" 2>&1
+	"$PKGTOOL" repo add "$W/repo" "$W/pkgs/bump/"*.deb >>"$W/repo-add.log" 2>&1
 	pid=$(main_pid)
 	check "repo bump: apt-get upgrade applies the edited config" sh -c \
 		'apt-get update -q && apt-get upgrade -y &&
@@ -155,12 +156,14 @@ repo_bump_scenario() {
 		notok "repo bump: the agent was restarted on the new config"
 	fi
 	sed -i 's/^komodo_logging_level: debug$/komodo_logging_level: warn/' "$W/sites/r6.yml"
-	mkdir -p "$W/pkgs/bump"
-	"$PKGTOOL" -q build "$W/sites/r6.yml" --out "$W/pkgs/bump" --format deb \
+	# into the same out/ as 1.19.6-2: the documented glob must name one
+	"$PKGTOOL" build "$W/sites/r6.yml" --out "$W/pkgs/bump" --format deb \
 		--binary "$W/bin/periphery-new" >>"$W/bump.log" 2>&1
 	chmod -R a+rX "$W/pkgs/bump"
-	check "repo bump: apt install ./x.deb applies the next edit (1.19.6-3)" sh -c \
-		'apt-get install -y /pkgs/bump/komodo-periphery_1.19.6-3_amd64.deb &&
+	check "repo bump: apt install ./out/NAME_*.deb applies the next edit (1.19.6-3)" sh -c \
+		'set -- /pkgs/bump/komodo-periphery_*.deb && [ $# = 1 ] &&
+		apt-get install -y "$1" &&
+		dpkg-query -W -f="\${Version}" komodo-periphery | grep -qx 1.19.6-3 &&
 		grep -qx "logging.level = \"warn\"" /etc/komodo/periphery.config.toml'
 	check_wait "repo bump: the agent is active after it" systemctl is-active --quiet periphery.service
 }

@@ -194,7 +194,8 @@ sandbox_readback() {
 	sc=$1
 	x sh -c 'cat >/usr/local/bin/argdump && chmod 755 /usr/local/bin/argdump' <<'EOF'
 #!/bin/sh
-{ printf 'arg=%s\n' "$@"; printf 'pwd=%s\n' "$(pwd)"; env | grep -E '^(HOME|UID|GID)=' | sort; } >"$HOME/dump"
+{ printf 'arg=%s\n' "$@"; printf 'pwd=%s\n' "$(pwd)"; env | grep -E '^(HOME|UID|GID)=' | sort; } >"$HOME/dump.part"
+mv "$HOME/dump.part" "$HOME/dump"
 EOF
 	x mkdir -p "$SBX_HOME" "/srv/repos %h"
 	x chown komodo "$SBX_HOME" "/srv/repos %h"

@@ -339,7 +339,7 @@ scenario_rpm() {
 run_scenarios() {
 	for sc in ${E2E_SCENARIOS:-deb_user deb_system deb_delete deb_update \
 		deb_nomod offline rpm conffile paths_out docker_late no_git \
-		delete_user ids hostile symlink purge_guard v2_key}; do
+		delete_user ids hostile symlink purge_guard v2_key taken_dir}; do
 		echo "# --- scenario $sc"
 		t=$(now)
 		"scenario_$sc"
