@@ -18,6 +18,10 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
+# The one place the version lives: --version, the man pages, make install.
+VERSION := $(shell cat VERSION)
+VERSION_DEF = -DPKGTOOL_VERSION='"$(VERSION)"'
+
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) \
 	$(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 # librpmsign ships no .pc file; Debian 12's createrepo_c.pc says "-L
@@ -39,6 +43,10 @@ pkgtool/pkgtool: $(OBJS)
 
 pkgtool/%.o: pkgtool/%.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+pkgtool/cli.o $(FUZZ_BUILD)/cli.o: VERSION
+pkgtool/cli.o: ALL_CFLAGS += $(VERSION_DEF)
+$(FUZZ_BUILD)/cli.o: FUZZ_CFLAGS += $(VERSION_DEF)
 
 # config/defaults.yml and templates/ are compiled in: one source of truth,
 # and an installed pkgtool needs no data directory.
