@@ -278,7 +278,7 @@ void cli_roff(const struct cli_cmd *root, FILE *f)
 
 	fputs(".SH OPTIONS\n"
 	      "These options come before the command; each command's own "
-	      "options follow its name (see\n.BR COMMANDS ).\n",
+	      "options\nfollow its name (see\n.BR COMMANDS ).\n",
 	      f);
 	roff_opts(root->opts, f);
 	fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\n", f);
