@@ -53,9 +53,8 @@ pkgtool/pkgtool: $(OBJS)
 pkgtool/%.o: pkgtool/%.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-pkgtool/cli.o $(FUZZ_BUILD)/cli.o: VERSION
+pkgtool/cli.o: VERSION
 pkgtool/cli.o: ALL_CFLAGS += $(VERSION_DEF)
-$(FUZZ_BUILD)/cli.o: FUZZ_CFLAGS += $(VERSION_DEF)
 
 doc/pkgtool.1: doc/pkgtool.1.in scripts/mkman.sh pkgtool/pkgtool VERSION
 	sh scripts/mkman.sh 1 pkgtool/pkgtool $(VERSION) $(MANDATE) < $< > $@.tmp
@@ -112,6 +111,9 @@ $(FUZZ_BUILD)/%.o: pkgtool/%.c $(HDRS)
 $(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipkgtool -fsanitize=fuzzer $(FUZZ_SAN) \
 		-o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+$(FUZZ_BUILD)/cli.o: VERSION
+$(FUZZ_BUILD)/cli.o: FUZZ_CFLAGS += $(VERSION_DEF)
 
 fuzz-build: $(FUZZ_BINS)
 
