@@ -191,7 +191,7 @@ EOS
 comp() {
 	(cd "$TMP/ct" && COMP=$DOC/pkgtool.bash bash "$TMP/drive.sh" "$@")
 }
-mkdir -p "$TMP/ct/cache" && : > "$TMP/ct/site.yml" && : > "$TMP/ct/b.yaml" &&
+mkdir -p "$TMP/ct/cache" "$TMP/ct/my dir" && : > "$TMP/ct/site.yml" && : > "$TMP/ct/b.yaml" &&
 	: > "$TMP/ct/notes.txt" && : > "$TMP/ct/x.deb"
 
 test_expect_success 'completion: commands, repo subcommands, help' '
@@ -220,17 +220,19 @@ test_expect_success 'completion: every option of every command, from the tables'
 '
 
 test_expect_success 'completion: site files, directories, --format choices' '
-	comp pkgtool build "" > a && printf "b.yaml\ncache\nsite.yml\n" > e &&
-	test_cmp e a &&
+	comp pkgtool build "" > a &&
+	printf "b.yaml\ncache\nmy dir\nsite.yml\n" > e && test_cmp e a &&
 	comp pkgtool check s > a && echo site.yml > e && test_cmp e a &&
-	comp pkgtool build --out "" > a && echo cache > e && test_cmp e a &&
+	comp pkgtool build --out "" > a && printf "cache\nmy dir\n" > e &&
+	test_cmp e a && comp pkgtool build --out my > a &&
+	echo "my dir" > e && test_cmp e a &&
 	comp pkgtool build site.yml --cache-dir c > a && echo cache > e &&
 	test_cmp e a &&
 	comp pkgtool build --format "" > a && printf "deb\nrpm\n" > e &&
 	test_cmp e a &&
 	comp pkgtool build --format=r > a && echo rpm > e && test_cmp e a &&
 	comp pkgtool render site.yml un > a && echo unit > e && test_cmp e a &&
-	comp pkgtool repo add cache "" > a && printf "cache\nx.deb\n" > e &&
+	comp pkgtool repo add cache "" > a && printf "cache\nmy dir\nx.deb\n" > e &&
 	test_cmp e a
 '
 
@@ -238,7 +240,7 @@ test_expect_success 'completion: the same with bash-completion loaded' '
 	WITH_BC=1 comp pkgtool build --format "" > a &&
 	printf "deb\nrpm\n" > e && test_cmp e a &&
 	WITH_BC=1 comp pkgtool build "" > a &&
-	printf "b.yaml\ncache\nsite.yml\n" > e && test_cmp e a
+	printf "b.yaml\ncache\nmy dir\nsite.yml\n" > e && test_cmp e a
 '
 
 test_done
