@@ -3,6 +3,8 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 DEPS = yaml-0.1 libcurl libarchive rpm jansson zlib libcrypto gpgme \
@@ -18,6 +20,10 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
+# The one place the version lives: --version, the man pages, make install.
+VERSION := $(shell cat VERSION)
+VERSION_DEF = -DPKGTOOL_VERSION='"$(VERSION)"'
+
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) \
 	$(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 # librpmsign ships no .pc file; Debian 12's createrepo_c.pc says "-L
@@ -32,13 +38,37 @@ HDRS = $(wildcard pkgtool/*.h)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 EMBED = config/defaults.yml $(sort $(wildcard templates/deb/* templates/rpm/* templates/*.sh))
 
-all: pkgtool/pkgtool tests/fake/fake-periphery
+# Man pages and the bash completion, generated from the option tables
+# (pkgtool help --roff / --list-options) and config/defaults.yml.
+DOCS = doc/pkgtool.1 doc/pkgtool-site.5 doc/pkgtool.bash
+# The pages' date: SOURCE_DATE_EPOCH, else the last commit (reproducible).
+MANDATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(git log -1 \
+	--format=%ct 2>/dev/null || date +%s)}" +%Y-%m-%d)
+
+all: pkgtool/pkgtool tests/fake/fake-periphery $(DOCS)
 
 pkgtool/pkgtool: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 pkgtool/%.o: pkgtool/%.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+pkgtool/cli.o: VERSION
+pkgtool/cli.o: ALL_CFLAGS += $(VERSION_DEF)
+
+doc/pkgtool.1: doc/pkgtool.1.in scripts/mkman.sh pkgtool/pkgtool VERSION
+	sh scripts/mkman.sh 1 pkgtool/pkgtool $(VERSION) $(MANDATE) < $< > $@.tmp
+	mv $@.tmp $@
+
+doc/pkgtool-site.5: doc/pkgtool-site.5.in scripts/mkman.sh config/defaults.yml \
+		VERSION
+	sh scripts/mkman.sh 5 config/defaults.yml $(VERSION) $(MANDATE) \
+		< $< > $@.tmp
+	mv $@.tmp $@
+
+doc/pkgtool.bash: doc/pkgtool.bash.in scripts/mkcompletion.sh pkgtool/pkgtool
+	sh scripts/mkcompletion.sh pkgtool/pkgtool < $< > $@.tmp
+	mv $@.tmp $@
 
 # config/defaults.yml and templates/ are compiled in: one source of truth,
 # and an installed pkgtool needs no data directory.
@@ -82,6 +112,9 @@ $(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ipkgtool -fsanitize=fuzzer $(FUZZ_SAN) \
 		-o $@ $< $(FUZZ_OBJS) $(LIBS)
 
+$(FUZZ_BUILD)/cli.o: VERSION
+$(FUZZ_BUILD)/cli.o: FUZZ_CFLAGS += $(VERSION_DEF)
+
 fuzz-build: $(FUZZ_BINS)
 
 # kept (not make's intermediates): their removal would print after the test
@@ -100,18 +133,25 @@ check-asan:
 		LDFLAGS="-fsanitize=address,undefined" SKIP_E2E=1
 	$(MAKE) clean-bins
 
-install: pkgtool/pkgtool
-	install -d $(DESTDIR)$(BINDIR)
+install: pkgtool/pkgtool $(DOCS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 pkgtool/pkgtool $(DESTDIR)$(BINDIR)/pkgtool
+	install -m 644 doc/pkgtool.1 $(DESTDIR)$(MANDIR)/man1/pkgtool.1
+	install -m 644 doc/pkgtool-site.5 $(DESTDIR)$(MANDIR)/man5/pkgtool-site.5
+	install -m 644 doc/pkgtool.bash $(DESTDIR)$(BASHCOMPDIR)/pkgtool
+	@echo "installed pkgtool $(VERSION) under $(DESTDIR)$(PREFIX)"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/pkgtool
+	rm -f $(DESTDIR)$(BINDIR)/pkgtool $(DESTDIR)$(MANDIR)/man1/pkgtool.1 \
+		$(DESTDIR)$(MANDIR)/man5/pkgtool-site.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/pkgtool
 
 clean-bins:
 	rm -f pkgtool/*.o pkgtool/pkgtool tests/unit/unit tests/fake/fake-periphery
 
 clean: clean-bins
-	rm -f pkgtool/embedded.c
+	rm -f pkgtool/embedded.c $(DOCS)
 	rm -rf tests/tmp
 
 .PHONY: all check check-asan install uninstall clean clean-bins fuzz fuzz-build

@@ -642,26 +642,46 @@ struct build_opts {
 	int jobs;			/* 0: every core */
 };
 
-/* 0, or 2 (usage) after reporting. */
+enum { OPT_SIGN = CLI_LONG, OPT_PUBLISH };
+
+static const struct cli_opt build_options[] = {
+	{ "out", 'o', "DIR", "write the packages into DIR (default: out)" },
+	{ "host", 'H', "NAME",
+	  "only host NAME of the site's hosts (repeatable)" },
+	{ "binary", 'b', "[ARCH=]PATH",
+	  "ship PATH as the agent (per ARCH); no download" },
+	{ "format", 'f', "deb|rpm",
+	  "only this format (default: package_formats)" },
+	{ "jobs", 'j', "N",
+	  "compress with N threads (default: all cores)" },
+	{ "sign", OPT_SIGN, "KEY", "sign the .rpm files with GnuPG key KEY" },
+	{ "publish", OPT_PUBLISH, "DIR",
+	  "then add them to the repository DIR (repo add)" },
+	FETCH_CLI_OPTIONS,
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_cmd build_cmd = {
+	.name = "build",
+	.fn = cmd_build,
+	.args = "SITE",
+	.summary = "Build the .deb and .rpm packages of a site file.",
+	.desc = "A site with hosts: gets one set per host, under OUT/HOST/. "
+		"The agent binary is\ndownloaded and verified (see fetch) "
+		"unless --binary or komodo_binary_path\nnames one.",
+	.opts = build_options,
+	.example = "pkgtool build site.yml --out out\n"
+		   "pkgtool build site.yml --binary ./periphery --format deb",
+};
+
+/* 0, or 2 (usage) after reporting; -1 after printing the help. */
 static int parse_opts(int argc, char **argv, struct build_opts *o)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "binary", required_argument, NULL, 'b' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "sign", required_argument, NULL, 1001 },
-		{ "publish", required_argument, NULL, 1002 },
-		FETCH_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct buf names = BUF_INIT;
 	int c;
 
 	o->outdir = "out";
-	while ((c = getopt_long(argc, argv, "o:b:f:H:j:" FETCH_SHORT_OPTIONS,
-				opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &build_cmd)) != -1) {
 		if (fetch_opts_parse(&o->fo, c, optarg))
 			continue;
 		if (c == 'o') {
@@ -682,26 +702,23 @@ static int parse_opts(int argc, char **argv, struct build_opts *o)
 			o->jobs = parse_jobs(optarg);
 			if (o->jobs < 0)
 				return 2;
-		} else if (c == 1001) {
+		} else if (c == OPT_SIGN) {
 			o->sign_key = optarg;
-		} else if (c == 1002) {
+		} else if (c == OPT_PUBLISH) {
 			o->publish_dir = optarg;
 		} else if (c == 'H') {
 			o->want_hosts = xrealloc(o->want_hosts,
 						 (o->nwant + 1) *
 							 sizeof(*o->want_hosts));
 			o->want_hosts[o->nwant++] = optarg;
+		} else if (c == CLI_HELP) {
+			return -1;
 		} else {
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		error("usage: pkgtool build SITE [--out DIR] [--host NAME]... "
-		      "[--binary [ARCH=]PATH] [--format deb|rpm] "
-		      "[--jobs N] [--cache-dir DIR] [--refresh] [--cacert FILE] "
-		      "[--allow-unverified] [--sign KEY] [--publish DIR]");
-		return 2;
-	}
+	if (optind + 1 != argc)
+		return cli_usage(&build_cmd);
 	return 0;
 }
 
@@ -726,7 +743,7 @@ int cmd_build(int argc, char **argv)
 	outdir = bo.outdir;
 	if (c) {
 		free(want_hosts);
-		return c;
+		return c < 0 ? 0 : c;
 	}
 	if (bo.sign_key && sign_resolve(bo.sign_key) < 0) {
 		free(want_hosts);

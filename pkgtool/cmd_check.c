@@ -1,6 +1,7 @@
 /* cmd_check.c - pkgtool check SITE: validate without writing anything
  * SPDX-License-Identifier: MIT
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,26 +49,41 @@ out:
 	return r;
 }
 
+static const struct cli_opt check_options[] = { { NULL, 0, NULL, NULL } };
+
+const struct cli_cmd check_cmd = {
+	.name = "check",
+	.fn = cmd_check,
+	.args = "SITE",
+	.summary = "Validate a site file and each of its hosts, without network.",
+	.desc = "Prints \"SITE: ok (N hosts)\"; each problem is reported as "
+		"SITE:LINE:COL: error.",
+	.opts = check_options,
+	.example = "pkgtool check site.yml",
+};
+
 int cmd_check(int argc, char **argv)
 {
+	const char *path;
 	struct site s;
 	size_t i;
 	int r;
 
-	if (argc != 2) {
-		error("usage: pkgtool check SITE");
-		return 2;
-	}
-	r = check_one(argv[1], NULL);
+	while ((r = cli_getopt(argc, argv, &check_cmd)) != -1)
+		return r == CLI_HELP ? 0 : 2;
+	if (optind != argc - 1)
+		return cli_usage(&check_cmd);
+	path = argv[optind];
+	r = check_one(path, NULL);
 	if (r < 0)
 		return 1;
-	r = site_load(&s, argv[1]);
+	r = site_load(&s, path);
 	/* every host: its overrides are checked in its own context */
 	for (i = 0; r == 0 && i < s.nr_hosts; i++)
-		if (check_one(argv[1], s.hosts[i]) < 0)
+		if (check_one(path, s.hosts[i]) < 0)
 			r = -1;
 	if (r == 0)
-		printf("%s: ok (%zu host%s)\n", argv[1], s.nr_hosts,
+		printf("%s: ok (%zu host%s)\n", path, s.nr_hosts,
 		       s.nr_hosts == 1 ? "" : "s");
 	site_release(&s);
 	return r < 0 ? 1 : 0;

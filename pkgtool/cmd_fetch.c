@@ -19,17 +19,28 @@
 #include "util.h"
 #include "banned.h"
 
-#define FETCH_USAGE                                                           \
-	"usage: pkgtool fetch SITE [--komodo-version V] [--cache-dir DIR] "  \
-	"[--refresh] [--cacert FILE] [--allow-unverified]"
+static const struct cli_opt fetch_options[] = {
+	{ "komodo-version", 'V', "V",
+	  "release V instead of the site's komodo_version" },
+	FETCH_CLI_OPTIONS,
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_cmd fetch_cmd = {
+	.name = "fetch",
+	.fn = cmd_fetch,
+	.args = "SITE",
+	.summary = "Download and verify the site's agent binaries into the "
+		   "cache.",
+	.desc = "For builds without network: prints \"SHA256  PATH\" per "
+		"architecture; copy the\ncache and build with --cache-dir and a "
+		"fixed komodo_version.",
+	.opts = fetch_options,
+	.example = "pkgtool fetch site.yml --cache-dir /srv/pkgtool-cache",
+};
 
 int cmd_fetch(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "komodo-version", required_argument, NULL, 'V' },
-		FETCH_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fetch_opts fo = { 0 };
 	const char *ver = NULL;
 	const struct sval *arches;
@@ -38,22 +49,21 @@ int cmd_fetch(int argc, char **argv)
 	size_t i;
 	int c, r = 1;
 
-	while ((c = getopt_long(argc, argv, "V:" FETCH_SHORT_OPTIONS, opts,
-				NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &fetch_cmd)) != -1) {
 		if (fetch_opts_parse(&fo, c, optarg))
 			continue;
 		switch (c) {
 		case 'V':
 			ver = optarg;
 			break;
+		case CLI_HELP:
+			return 0;
 		default:
-			error(FETCH_USAGE);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		error(FETCH_USAGE);
-		return 2;
+		return cli_usage(&fetch_cmd);
 	}
 	if (site_load(&s, argv[optind]) < 0 ||
 	    resolve_version(&s, ver, fo.cacert, &v) < 0)

@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,13 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "embedded.h"
 #include "fsutil.h"
 #include "pkgtool.h"
 #include "util.h"
 #include "version.h"
 #include "banned.h"
-
-#define INIT_USAGE                                                             \
-	"usage: pkgtool init [SITE] [--scope user|system] "                    \
-	"[--komodo-version V] [--hosts NAME,...]"
 
 /* As site_hosts.c: more hosts belong in several site files. */
 #define INIT_HOSTS_MAX 10000
@@ -46,25 +42,6 @@ struct init_opts {
 	const char *delete_user;
 	long port;
 };
-
-static void init_usage(FILE *f)
-{
-	fputs(INIT_USAGE "\n\n"
-	      "Writes a commented starter site file (default: site.yml in the\n"
-	      "current directory) that 'pkgtool check' accepts. An existing\n"
-	      "file (or symlink) is never replaced.\n\n"
-	      "  --scope user|system    systemd scope of the agent\n"
-	      "  --komodo-version V     Periphery release tag, e.g. v1.19.5 "
-	      "or v2.1.1\n"
-	      "  --hosts NAME,...       one package set per host (letters, "
-	      "digits, '.', '_', '-';\n"
-	      "                         may be given more than once)\n"
-	      "  -h, --help             this text\n\n"
-	      "Exit status: 0 written, 1 not written (file exists, I/O error),\n"
-	      "2 usage (unknown option, bad value). What is not given comes\n"
-	      "from config/defaults.yml, compiled in.\n",
-	      f);
-}
 
 /* Host names become YAML keys, directory names under out/ and server
  * names in Core: a DNS-like subset keeps every one of those unambiguous. */
@@ -150,7 +127,7 @@ static int version_opt(struct init_opts *o, const char *arg)
 static void add_doc(struct buf *b, const char *key)
 {
 	const struct embedded *e = embedded_find("config/defaults.yml");
-	const char *p, *end, *nl, *c;
+	const char *p, *end, *nl, *c, *tag;
 	size_t klen = strlen(key);
 
 	if (!e)
@@ -165,8 +142,12 @@ static void add_doc(struct buf *b, const char *key)
 		c = strstr(p, "  # ");
 		if (!c || c >= nl)
 			break;
+		/* the trailing "[in: ...]" is for pkgtool-site(5), not users */
+		tag = memmem(c, (size_t)(nl - c), " [in: ", 6);
+		if (!tag)
+			tag = nl;
 		buf_addstr(b, "# ");
-		buf_add(b, c + 4, (size_t)(nl - c - 4));
+		buf_add(b, c + 4, (size_t)(tag - c - 4));
 		buf_addch(b, '\n');
 		return;
 	}
@@ -521,47 +502,74 @@ static int init_defaults(struct init_opts *o, struct site *s)
 	return 0;
 }
 
+static const struct cli_opt init_options_table[] = {
+	{ "scope", 's', "user|system", "systemd scope of the agent" },
+	{ "komodo-version", 'V', "V",
+	  "Periphery release tag, e.g. v1.19.5 or v2.1.1" },
+	{ "hosts", 'H', "NAME,...",
+	  "one package set per host; letters, digits . _ -" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_cmd init_cmd = {
+	.name = "init",
+	.fn = cmd_init,
+	.args = "[SITE]",
+	.summary = "Write a commented starter site file that check accepts.",
+	.desc = "SITE defaults to site.yml in the current directory; an "
+		"existing file (or\nsymlink) is never replaced. What is not "
+		"given comes from config/defaults.yml\n(compiled in). --hosts "
+		"may be given more than once.",
+	.opts = init_options_table,
+	.exits = "0  written\n1  not written (file exists, I/O error)\n"
+		 "2  usage (unknown option, bad value)",
+	.example = "pkgtool init --scope system --hosts web1,web2 site.yml",
+};
+
+/* Values are checked after the whole command line is read, so that --help
+ * anywhere wins over a bad value before it. */
 static int init_options(struct init_opts *o, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "scope", required_argument, NULL, 's' },
-		{ "komodo-version", required_argument, NULL, 'V' },
-		{ "hosts", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	const char *version = NULL;
+	char **hosts = xcalloc((size_t)argc + 1, sizeof(*hosts));
+	size_t nr = 0, i;
+	int c, r = -1;
 
-	while ((c = getopt_long(argc, argv, "s:V:H:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (strcmp(optarg, "user") && strcmp(optarg, "system"))
-				return error("--scope: '%.64s' is neither "
-					     "'user' nor 'system'",
-					     optarg);
+	while ((c = cli_getopt(argc, argv, &init_cmd)) != -1) {
+		if (c == 's')
 			o->scope = optarg;
-			break;
-		case 'V':
-			if (version_opt(o, optarg) < 0)
-				return -1;
-			break;
-		case 'H':
-			if (hosts_parse(o, optarg) < 0)
-				return -1;
-			break;
-		case 'h':
-			init_usage(stdout);
-			return 1;
-		default:
-			return error(INIT_USAGE);
+		else if (c == 'V')
+			version = optarg;
+		else if (c == 'H')
+			hosts[nr++] = optarg;
+		else {
+			r = c == CLI_HELP ? 1 : -1;
+			goto out;
 		}
 	}
-	if (argc - optind > 1)
-		return error(INIT_USAGE);
+	if (argc - optind > 1) {
+		cli_usage(&init_cmd);
+		goto out;
+	}
+	if (o->scope && strcmp(o->scope, "user") && strcmp(o->scope, "system")) {
+		error("--scope: '%.64s' is neither 'user' nor 'system'",
+		      o->scope);
+		goto out;
+	}
+	if (version && version_opt(o, version) < 0)
+		goto out;
+	for (i = 0; i < nr; i++)
+		if (hosts_parse(o, hosts[i]) < 0)
+			goto out;
 	o->path = optind < argc ? argv[optind] : "site.yml";
-	if (!o->path[0])
-		return error("the site file name is empty");
-	return 0;
+	if (!o->path[0]) {
+		error("the site file name is empty");
+		goto out;
+	}
+	r = 0;
+out:
+	free(hosts);
+	return r;
 }
 
 int cmd_init(int argc, char **argv)

@@ -678,22 +678,38 @@ static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
 	return failed ? -1 : 0;
 }
 
-static void usage_error(void)
-{
-	error("usage: pkgtool register SITE [--host NAME]... [--dry-run] "
-	      "[--rotate-passkeys] [--rotate-keys] [--cacert FILE]");
-}
+static const struct cli_opt register_options[] = {
+	{ "host", 'H', "NAME",
+	  "only host NAME of the site's hosts (repeatable)" },
+	{ "dry-run", 'n', NULL,
+	  "only read; print what would be sent (secrets: ***)" },
+	{ "rotate-passkeys", 'R', NULL,
+	  "new passkeys to Core (then build again)" },
+	{ "rotate-keys", 'K', NULL,
+	  "v2: new key pairs to Core (then build again)" },
+	{ "cacert", 'A', "FILE", "trust the CA certificates in FILE for HTTPS" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_cmd register_cmd = {
+	.name = "register",
+	.fn = cmd_register,
+	.args = "SITE",
+	.summary = "Create or update the site's servers in Komodo Core.",
+	.desc = "Needs enable_server_management: true and an API key. "
+		"Generated passkeys and\nkeys are kept in SITE's state file "
+		"(<site>.state.yml).",
+	.opts = register_options,
+	.exits = "0  every server registered or unchanged\n"
+		 "1  a server failed (\"NAME: failed\" on stdout, the reason "
+		 "on stderr)\n"
+		 "2  usage error: unknown command, bad option or operand",
+	.example = "pkgtool register site.yml --dry-run\n"
+		   "pkgtool register site.yml --host web1",
+};
 
 int cmd_register(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "rotate-passkeys", no_argument, NULL, 'R' },
-		{ "rotate-keys", no_argument, NULL, 'K' },
-		{ "cacert", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct reg_opts o = { 0 };
 	struct site base;
 	struct target *ts = NULL;
@@ -701,7 +717,7 @@ int cmd_register(int argc, char **argv)
 	size_t nwant = 0, n = 0, i, j;
 	int c, bad = 0, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "H:nRKA:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &register_cmd)) != -1) {
 		switch (c) {
 		case 'H':
 			want = xrealloc(want, (nwant + 1) * sizeof(*want));
@@ -720,15 +736,13 @@ int cmd_register(int argc, char **argv)
 			o.cacert = optarg;
 			break;
 		default:
-			usage_error();
 			free(want);
-			return 2;
+			return c == CLI_HELP ? 0 : 2;
 		}
 	}
 	if (optind != argc - 1) {
-		usage_error();
 		free(want);
-		return 2;
+		return cli_usage(&register_cmd);
 	}
 	o.path = argv[optind];
 	if (site_load(&base, o.path) < 0) {

@@ -49,13 +49,29 @@ out:
 	return r;
 }
 
+static const struct cli_opt render_options[] = {
+	{ "komodo-version", 'V', "V",
+	  "as release V (for komodo_version latest or core)" },
+	{ "host", 'H', "NAME", "as host NAME of the site's hosts" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_cmd render_cmd = {
+	.name = "render",
+	.fn = cmd_render,
+	.args = "SITE [WHAT]",
+	.summary = "Print a file as it would be packaged.",
+	.desc = "WHAT is config (default), unit, sysusers, env, a maintainer "
+		"script (preinst\npostinst prerm postrm pre post preun postun "
+		"posttrans) or a payload path.",
+	.opts = render_options,
+	.example = "pkgtool render site.yml unit\n"
+		   "pkgtool render --host web1 site.yml "
+		   "/etc/komodo/periphery.config.toml",
+};
+
 int cmd_render(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "komodo-version", required_argument, NULL, 'V' },
-		{ "host", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *what = "config", *ver = NULL, *host = NULL;
 	struct buf b = BUF_INIT;
 	struct site s;
@@ -65,19 +81,16 @@ int cmd_render(int argc, char **argv)
 	struct version v;
 	int c, r = -1;
 
-	while ((c = getopt_long(argc, argv, "V:H:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &render_cmd)) != -1) {
 		if (c == 'V')
 			ver = optarg;
 		else if (c == 'H')
 			host = optarg;
 		else
-			return 2;
+			return c == CLI_HELP ? 0 : 2;
 	}
-	if (optind >= argc || argc - optind > 2) {
-		error("usage: pkgtool render SITE [config|unit|sysusers|env|"
-		      "SCRIPT|PATH]");
-		return 2;
-	}
+	if (optind >= argc || argc - optind > 2)
+		return cli_usage(&render_cmd);
 	if (argc - optind == 2)
 		what = argv[optind + 1];
 	memset(&st, 0, sizeof(st));

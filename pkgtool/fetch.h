@@ -44,17 +44,18 @@ struct fetch_opts {
 	int allow_unverified;	/* accept a binary nothing vouches for */
 };
 
-/* The options build and fetch share: their getopt_long() entries (for a
- * file that includes <getopt.h>), short letters, and handler, which
- * returns 1 when c was one of them. */
+/* The options build and fetch share: their struct cli_opt entries (for a
+ * file that includes cli.h) and handler, which returns 1 when c was one
+ * of them. */
 /* clang-format off */
-#define FETCH_LONG_OPTIONS \
-	{ "cache-dir", required_argument, NULL, 'C' }, \
-	{ "cacert", required_argument, NULL, 'A' }, \
-	{ "refresh", no_argument, NULL, 'R' }, \
-	{ "allow-unverified", no_argument, NULL, 'U' }
+#define FETCH_CLI_OPTIONS \
+	{ "cache-dir", 'C', "DIR", \
+	  "download cache (default: ~/.cache/pkgtool)" }, \
+	{ "cacert", 'A', "FILE", "trust the CA certificates in FILE for HTTPS" }, \
+	{ "refresh", 'R', NULL, "download again even when the binary is cached" }, \
+	{ "allow-unverified", 'U', NULL, \
+	  "accept a binary no known sha256 vouches for" }
 /* clang-format on */
-#define FETCH_SHORT_OPTIONS "C:A:RU"
 int fetch_opts_parse(struct fetch_opts *o, int c, const char *arg);
 
 /* Release asset name of arch (deb name: amd64/arm64) at version v. */

@@ -10,7 +10,8 @@ PKGS="build-essential pkg-config binutils
 	iproute2 procps bc cpio util-linux strace time
 	clang libclang-rt-14-dev
 	libgpgme-dev libcreaterepo-c-dev gnupg gpg-agent gpgv
-	createrepo-c reprepro apt"
+	createrepo-c reprepro apt
+	mandoc man-db bash-completion"
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
 	exit 0

@@ -57,7 +57,7 @@ test_expect_success 'the starter names the important keys, no secret inline' '
 test_expect_success 'each key is a defaults.yml key, described by its defaults.yml comment' '
 	keys=$(sed -n "s/^\([a-z_]*\):.*/\1/p" d0/site.yml) && test -n "$keys" &&
 	for k in $keys; do
-		doc=$(sed -n "s/^$k: .*  # //p" "$DEFAULTS") && test -n "$doc" &&
+		doc=$(sed -n "s/^$k: .*  # //p" "$DEFAULTS" | sed "s/ \[in: [^]]*\]\$//") && test -n "$doc" &&
 		grep -B3 "^$k:" d0/site.yml | grep -qxF "# $doc" || {
 			echo "key $k: no comment \"$doc\""; exit 1; }
 	done
