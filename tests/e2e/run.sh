@@ -245,9 +245,11 @@ check_not() {
 }
 
 # poll up to 10 s (user managers start asynchronously)
+# Up to 30 s: a restarted user manager on a loaded 2-core machine took over
+# 10 s once (8.4 on Debian 13, "Failed to connect to user scope bus").
 waitfor() {
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 300 ]; do
 		x "$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 		i=$((i + 1))
