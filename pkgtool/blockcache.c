@@ -1,11 +1,13 @@
 /* blockcache.c - compressed blocks on disk, checked on every use
  * SPDX-License-Identifier: MIT
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -19,10 +21,75 @@
 /* magic, codec, level, usize, csize, aux, key, sha256 of the data */
 #define HDR_LEN (MAGIC_LEN + 4 + 4 + 8 + 8 + 8 + 32 + 32)
 
+#define TMP_PREFIX ".tmp-"
+
 struct blockcache {
 	struct buf dir;
 	int warned;	/* one warning for failed writes is enough */
 };
+
+/*
+ * Takes one stale entry out of use. Another build may be reading it (it
+ * keeps its open descriptor), storing it again (a rename over the name)
+ * or touching it on reuse at this very moment, so the entry is first
+ * renamed to a temporary name of our own and looked at again there: only
+ * what is still stale under that name is unlinked; a freshly stored or
+ * touched entry goes back under its name (its bytes are the same for
+ * everyone: the name is their digest).
+ */
+static void prune_entry(struct blockcache *bc, const char *name,
+			time_t cutoff)
+{
+	struct buf from = BUF_INIT, tmp = BUF_INIT;
+	struct stat st;
+	int fd;
+
+	buf_addf(&from, "%s/%s", bc->dir.data, name);
+	buf_addf(&tmp, "%s/" TMP_PREFIX "prune-XXXXXX", bc->dir.data);
+	fd = mkostemp(tmp.data, O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	close(fd);
+	if (rename(from.data, tmp.data) < 0) {
+		unlink(tmp.data);
+		goto out;
+	}
+	if (lstat(tmp.data, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_mtime >= cutoff) {
+		if (rename(tmp.data, from.data) == 0)
+			goto out;
+	}
+	unlink(tmp.data);
+out:
+	buf_release(&from);
+	buf_release(&tmp);
+}
+
+/* Removes entries not used for BLOCKCACHE_DAYS, and temporary files that
+ * old (left by a build that was killed): a bounded cache, and rotated
+ * secrets of older versions gone in time. */
+static void prune(struct blockcache *bc)
+{
+	time_t cutoff = time(NULL) - (time_t)BLOCKCACHE_DAYS * 86400;
+	DIR *d = opendir(bc->dir.data);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' && !starts_with(e->d_name, TMP_PREFIX))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= cutoff)
+			continue;
+		if (starts_with(e->d_name, TMP_PREFIX))
+			unlinkat(dirfd(d), e->d_name, 0);
+		else
+			prune_entry(bc, e->d_name, cutoff);
+	}
+	closedir(d);
+}
 
 int blockcache_open(struct blockcache **bc, const char *root)
 {
@@ -34,6 +101,7 @@ int blockcache_open(struct blockcache **bc, const char *root)
 		blockcache_close(c);
 		return -1;
 	}
+	prune(c);
 	*bc = c;
 	return 0;
 }
@@ -152,6 +220,8 @@ int blockcache_get(struct blockcache *bc, const struct block_key *k,
 		goto out;
 	*aux = get64((const unsigned char *)raw.data + 40);
 	buf_add(out, raw.data + HDR_LEN, (size_t)csize);
+	/* used now: pruning goes by the last use, not the first store */
+	utimensat(AT_FDCWD, path.data, NULL, AT_SYMLINK_NOFOLLOW);
 	why = NULL;
 	r = 1;
 out:
@@ -172,7 +242,7 @@ void blockcache_put(struct blockcache *bc, const struct block_key *k,
 	int fd;
 
 	entry_path(bc, k, &path);
-	buf_addf(&tmp, "%s/.tmp-XXXXXX", bc->dir.data);
+	buf_addf(&tmp, "%s/" TMP_PREFIX "XXXXXX", bc->dir.data);
 	make_header(h, k, usize, data, len, aux);
 	fd = mkostemp(tmp.data, O_CLOEXEC);
 	if (fd < 0)

@@ -10,7 +10,11 @@
  * bytes for the same name) never see half an entry. The directory is made
  * 0700 and refused, like the download cache, when anyone else could
  * write it: whoever writes it chooses the bytes in the packages.
- * Nothing is ever evicted; delete the directory to reclaim the space.
+ *
+ * Opening the cache removes the entries not used (read or stored) for
+ * BLOCKCACHE_DAYS days: each use touches its entry. Blocks holding a
+ * file that others may not read (config, env, keys) are never stored
+ * (cstream.secret): they are small and cheap to compress again.
  */
 #ifndef PKGTOOL_BLOCKCACHE_H
 #define PKGTOOL_BLOCKCACHE_H
@@ -22,6 +26,8 @@
 #include "digest.h"
 
 struct blockcache;
+
+#define BLOCKCACHE_DAYS 30
 
 struct block_key {
 	uint8_t sha[SHA256_DIGEST_LEN];

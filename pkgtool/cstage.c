@@ -326,6 +326,7 @@ struct job {
 	struct cblock *blk;
 	struct buf err;
 	int failed;
+	int secret;	/* kept out of the block cache */
 };
 
 struct pool {
@@ -480,9 +481,11 @@ static void block_key(const struct cseg *g, uint64_t off, size_t len,
 
 /* Finds the block in memory or on disk, or queues it for compression. */
 static struct cblock *block_get(struct cstage *st, struct pool *p,
-				const struct cseg *g, uint64_t off, size_t len,
+				const struct cstream *s, const struct cseg *g,
+				uint64_t off, size_t len,
 				enum pkg_compression c, int level)
 {
+	int secret = s->secret && !g->src;
 	struct block_key k;
 	struct cblock *b;
 	struct job *j;
@@ -495,8 +498,8 @@ static struct cblock *block_get(struct cstage *st, struct pool *p,
 		return b;
 	}
 	b = memo_add(st, &k, len);
-	if (st->cache && blockcache_get(st->cache, &k, len, &b->data,
-					&b->aux)) {
+	if (st->cache && !secret &&
+	    blockcache_get(st->cache, &k, len, &b->data, &b->aux)) {
 		st->reuse_blocks++;
 		st->reuse_bytes += len;
 		st->disk_blocks++;
@@ -509,6 +512,7 @@ static struct cblock *block_get(struct cstage *st, struct pool *p,
 	j->c = c;
 	j->level = level;
 	j->blk = b;
+	j->secret = secret;
 	buf_init(&j->err);
 	p->jobs = xgrow(p->jobs, p->nr + 1, &p->alloc, sizeof(*p->jobs));
 	p->jobs[p->nr++] = j;
@@ -543,16 +547,19 @@ static int compress_blocks(struct cstage *st, const struct cstream *s,
 					   : CSTAGE_BLOCK_SIZE;
 
 			used = xgrow(used, nr + 1, &alloc, sizeof(*used));
-			used[nr++] = block_get(st, &p, &s->segs[i], off, n, c,
-					       level);
+			used[nr++] = block_get(st, &p, s, &s->segs[i], off,
+					       n, c, level);
 		}
 	}
 	if (pool_run(st, &p) < 0)
 		goto out;
 	for (i = 0; st->cache && i < p.nr; i++)
-		blockcache_put(st->cache, &p.jobs[i]->blk->key,
-			       p.jobs[i]->len, p.jobs[i]->blk->data.data,
-			       p.jobs[i]->blk->data.len, p.jobs[i]->blk->aux);
+		if (!p.jobs[i]->secret)
+			blockcache_put(st->cache, &p.jobs[i]->blk->key,
+				       p.jobs[i]->len,
+				       p.jobs[i]->blk->data.data,
+				       p.jobs[i]->blk->data.len,
+				       p.jobs[i]->blk->aux);
 	usize = xcalloc(nr + 1, sizeof(*usize));
 	aux = xcalloc(nr + 1, sizeof(*aux));
 	compress_head(c, &frame);
@@ -765,7 +772,7 @@ static int compress_frame(struct cstage *st, const struct cstream *s,
 	b = memo_find(st, &k);
 	if (!b) {
 		b = memo_add(st, &k, s->len);
-		if (st->cache &&
+		if (st->cache && !s->secret &&
 		    blockcache_get(st->cache, &k, s->len, &b->data, &b->aux)) {
 			st->disk_blocks++;
 		} else {
@@ -781,7 +788,7 @@ static int compress_frame(struct cstage *st, const struct cstream *s,
 			compress_frame_free(fc.f);
 			st->comp_blocks++;
 			st->comp_bytes += s->len;
-			if (st->cache)
+			if (st->cache && !s->secret)
 				blockcache_put(st->cache, &k, s->len,
 					       b->data.data, b->data.len, 0);
 			goto done;

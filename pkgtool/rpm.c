@@ -1142,6 +1142,7 @@ int rpm_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 	w.path = p->name;
 	w.mfd = -1;
 	cstream_init(&w.cpio);
+	w.cpio.secret = cstream_pkg_secret(p);
 	cout_init(&w.payload);
 	if (rpm_init())
 		return -1;

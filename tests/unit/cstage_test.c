@@ -62,8 +62,9 @@ TEST(cstream_regions_and_placeholders)
 	cstream_release(&s);
 }
 
-/* A stream of text, a 9 MiB file region and text again: blocks never
- * cross a region's edge, the region is cut every 8 MiB, the result
+/* A stream of text, a file region 1 MiB over one block and text again:
+ * blocks never cross a region's edge, the region is cut every
+ * CSTAGE_BLOCK_SIZE, the result
  * decompresses to the stream, and the second time every block is reused. */
 TEST(cstage_xz_blocks_and_reuse)
 {
