@@ -37,9 +37,11 @@ struct block_key {
 /* Makes and checks {root}/blocks; -1 reported. */
 int blockcache_open(struct blockcache **bc, const char *root);
 void blockcache_close(struct blockcache *bc);
-/* 1 and the entry's bytes appended to out; 0 when absent or damaged. */
+/* 1 and the entry's bytes appended to out (their sha256 to csha unless
+ * NULL); 0 when absent or damaged. */
 int blockcache_get(struct blockcache *bc, const struct block_key *k,
-		   uint64_t usize, struct buf *out, uint64_t *aux);
+		   uint64_t usize, struct buf *out, uint64_t *aux,
+		   uint8_t *csha);
 /* Stores an entry; a failure is a warning (the build does not need it). */
 void blockcache_put(struct blockcache *bc, const struct block_key *k,
 		    uint64_t usize, const void *data, size_t len, uint64_t aux);

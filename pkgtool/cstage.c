@@ -55,7 +55,8 @@ const struct buf *cstage_memo_get(struct cstage *st, unsigned kind,
 	k.level = kind;
 	m = xcalloc(1, sizeof(*m));
 	buf_init(&m->val);
-	if (blockcache_get(st->cache, &k, 0, &m->val, &(uint64_t){ 0 }) != 1) {
+	if (blockcache_get(st->cache, &k, 0, &m->val, &(uint64_t){ 0 },
+			   NULL) != 1) {
 		buf_release(&m->val);
 		free(m);
 		return NULL;
@@ -213,6 +214,15 @@ static int job_input(struct job *j, char *space, const char **in)
 	return 0;
 }
 
+static void block_csha(struct cblock *b)
+{
+	struct sha256_ctx h;
+
+	sha256_init(&h);
+	sha256_update(&h, b->data.data, b->data.len);
+	sha256_final(&h, b->csha);
+}
+
 static void job_run(struct job *j, char *space)
 {
 	const char *in;
@@ -223,6 +233,8 @@ static void job_run(struct job *j, char *space)
 	    compress_block(j->c, j->level, in, j->len, &j->blk->data,
 			   &j->blk->aux) < 0)
 		j->failed = 1;
+	else
+		block_csha(j->blk);
 }
 
 static void *worker(void *arg)
@@ -314,7 +326,7 @@ static struct cblock *block_get(struct cstage *st, struct pool *p,
 	}
 	b = memo_add(st, &k, len);
 	if (st->cache && !secret &&
-	    blockcache_get(st->cache, &k, len, &b->data, &b->aux)) {
+	    blockcache_get(st->cache, &k, len, &b->data, &b->aux, b->csha)) {
 		st->reuse_blocks++;
 		st->reuse_bytes += len;
 		st->disk_blocks++;
@@ -378,7 +390,7 @@ static int compress_blocks(struct cstage *st, const struct cstream *s,
 		usize[i] = used[i]->usize;
 		aux[i] = used[i]->aux;
 		cout_ref(out, used[i]->data.data, used[i]->data.len,
-			 used[i]->key.sha);
+			 used[i]->csha);
 	}
 	buf_reset(&frame);
 	if (compress_tail(c, usize, aux, nr, &frame) < 0)
@@ -431,7 +443,8 @@ static int compress_frame(struct cstage *st, const struct cstream *s,
 	if (!b) {
 		b = memo_add(st, &k, s->len);
 		if (st->cache && !s->secret &&
-		    blockcache_get(st->cache, &k, s->len, &b->data, &b->aux)) {
+		    blockcache_get(st->cache, &k, s->len, &b->data, &b->aux,
+				   b->csha)) {
 			st->disk_blocks++;
 		} else {
 			fc.f = compress_frame_new(level, st->threads, s->len);
@@ -444,6 +457,7 @@ static int compress_frame(struct cstage *st, const struct cstream *s,
 				return -1;
 			}
 			compress_frame_free(fc.f);
+			block_csha(b);
 			st->comp_blocks++;
 			st->comp_bytes += s->len;
 			if (st->cache && !s->secret)
@@ -455,7 +469,7 @@ static int compress_frame(struct cstage *st, const struct cstream *s,
 	st->reuse_blocks++;
 	st->reuse_bytes += s->len;
 done:
-	cout_ref(out, b->data.data, b->data.len, b->key.sha);
+	cout_ref(out, b->data.data, b->data.len, b->csha);
 	return 0;
 }
 

@@ -22,6 +22,11 @@ struct cblock {
 	struct block_key key;
 	uint64_t usize, aux;
 	struct buf data;
+	/* sha256 of data: what names these bytes to cstage_digest()'s
+	 * memos. Not the key: the same input compresses to other bytes
+	 * under another liblzma or pkgtool, and a digest remembered from
+	 * those bytes would be wrong for these. */
+	uint8_t csha[SHA256_DIGEST_LEN];
 };
 
 struct cstage {
