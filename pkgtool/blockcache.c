@@ -23,10 +23,11 @@
 
 #define TMP_PREFIX ".tmp-"
 /* In every entry's name. The name covers the input only, so this goes up
- * whenever our codecs make other bytes from the same input (2: small xz
- * blocks got a smaller dictionary): a warm build must make the bytes a
- * cold one does. Older entries are then never found, and pruned. */
-#define ENTRY_GEN "g2"
+ * whenever our codecs make other bytes from the same input, or large
+ * files are cut differently (3: small xz blocks got a smaller dictionary,
+ * blocks of 2 then 15 MiB): a warm build must make the bytes a cold one
+ * does. Older entries are then never found, and pruned. */
+#define ENTRY_GEN "g3"
 
 struct blockcache {
 	struct buf dir;

@@ -297,7 +297,7 @@ static void block_key(const struct cseg *g, uint64_t off, size_t len,
 	k->codec = (unsigned)c;
 	k->level = (unsigned)level;
 	if (g->src) {
-		memcpy(k->sha, g->src->block_sha[off / CSTAGE_BLOCK_SIZE],
+		memcpy(k->sha, g->src->block_sha[cstage_block_index(off)],
 		       sizeof(k->sha));
 		return;
 	}
@@ -362,11 +362,10 @@ static int compress_blocks(struct cstage *st, const struct cstream *s,
 
 	for (i = 0; i < s->nr; i++) {
 		uint64_t off, len = cseg_len(&s->segs[i]);
+		size_t n;
 
-		for (off = 0; off < len; off += CSTAGE_BLOCK_SIZE) {
-			size_t n = len - off < CSTAGE_BLOCK_SIZE
-					   ? (size_t)(len - off)
-					   : CSTAGE_BLOCK_SIZE;
+		for (off = 0; off < len; off += n) {
+			n = cstage_block_len(off, len);
 
 			used = xgrow(used, nr + 1, &alloc, sizeof(*used));
 			used[nr++] = block_get(st, &p, s, &s->segs[i], off,

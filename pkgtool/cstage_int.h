@@ -48,6 +48,29 @@ static inline uint64_t cseg_len(const struct cseg *g)
 	return g->src ? g->src->size : g->mem.len;
 }
 
+/* The block of data of length total that starts at off (a block start). */
+static inline size_t cstage_block_len(uint64_t off, uint64_t total)
+{
+	uint64_t n = off ? CSTAGE_BLOCK_SIZE : CSTAGE_FIRST_BLOCK;
+
+	return (size_t)(total - off < n ? total - off : n);
+}
+
+/* The index of the block that holds offset off. */
+static inline size_t cstage_block_index(uint64_t off)
+{
+	return off < CSTAGE_FIRST_BLOCK
+		       ? 0
+		       : 1 + (size_t)((off - CSTAGE_FIRST_BLOCK) /
+				      CSTAGE_BLOCK_SIZE);
+}
+
+/* How many blocks data of length size has (at least one). */
+static inline size_t cstage_nr_blocks(uint64_t size)
+{
+	return size ? cstage_block_index(size - 1) + 1 : 1;
+}
+
 /* ---- cstage.c: memos (digests kept in memory and the block cache) ---- */
 const struct buf *cstage_memo_get(struct cstage *st, unsigned kind,
 				  const uint8_t *key);

@@ -43,8 +43,9 @@ static int hash_src(struct cstage_src *s, int fd)
 		md5_update(&md5, chunk, n);
 		sha256_update(&blk, chunk, n);
 		off += n;
-		/* READ_CHUNK divides CSTAGE_BLOCK_SIZE */
-		if (off % CSTAGE_BLOCK_SIZE == 0 || off == s->size) {
+		/* READ_CHUNK divides both block sizes */
+		if (off == s->size ||
+		    cstage_block_index(off) != cstage_block_index(off - 1)) {
 			sha256_final(&blk, s->block_sha[s->nr_blocks++]);
 			sha256_init(&blk);
 		}
@@ -104,8 +105,7 @@ static int src_recall(struct cstage *st, struct cstage_src *s,
 		      const uint8_t *key)
 {
 	const struct buf *v = cstage_memo_get(st, MEMO_SRC, key);
-	size_t n = s->size / CSTAGE_BLOCK_SIZE +
-		   (s->size % CSTAGE_BLOCK_SIZE != 0);
+	size_t n = s->size ? cstage_nr_blocks(s->size) : 0;
 
 	if (!v || v->len != 64 + 32 + 1 + n * SHA256_DIGEST_LEN)
 		return 0;
@@ -156,7 +156,7 @@ int cstage_src(struct cstage *st, const char *path,
 	s->path = xstrdup(path);
 	s->size = (uint64_t)sb.st_size;
 	src_stat(s, &sb);
-	s->block_sha = xcalloc(s->size / CSTAGE_BLOCK_SIZE + 1,
+	s->block_sha = xcalloc(cstage_nr_blocks(s->size),
 			       sizeof(*s->block_sha));
 	src_identity(path, &sb, key);
 	if (src_recall(st, s, key)) {

@@ -8,7 +8,7 @@
 #       peak RSS of both
 #   P3  an unchanged rebuild, and a config-only change with a warm cache
 # BINARY is a ~30 MB ELF standing in for the agent; its arm64 twin is a copy
-# with e_machine set to AArch64 (183), which only the first 8 MiB block
+# with e_machine set to AArch64 (183), which only the first block (12 MiB)
 # tells apart: the stage compresses the other blocks once for both
 # architectures, as it would for any two binaries sharing those bytes.
 set -eu
