@@ -1,11 +1,13 @@
 /* blockcache.c - compressed blocks on disk, checked on every use
  * SPDX-License-Identifier: MIT
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -19,10 +21,81 @@
 /* magic, codec, level, usize, csize, aux, key, sha256 of the data */
 #define HDR_LEN (MAGIC_LEN + 4 + 4 + 8 + 8 + 8 + 32 + 32)
 
+#define TMP_PREFIX ".tmp-"
+/* In every entry's name. The name covers the input only, so this goes up
+ * whenever our codecs make other bytes from the same input, or large
+ * files are cut differently (3: small xz blocks got a smaller dictionary,
+ * blocks of 2 then 15 MiB): a warm build must make the bytes a cold one
+ * does. Older entries are then never found, and pruned. */
+#define ENTRY_GEN "g3"
+
 struct blockcache {
 	struct buf dir;
 	int warned;	/* one warning for failed writes is enough */
 };
+
+/*
+ * Takes one stale entry out of use. Another build may be reading it (it
+ * keeps its open descriptor), storing it again (a rename over the name)
+ * or touching it on reuse at this very moment, so the entry is first
+ * renamed to a temporary name of our own and looked at again there: only
+ * what is still stale under that name is unlinked; a freshly stored or
+ * touched entry goes back under its name (its bytes are the same for
+ * everyone: the name is their digest).
+ */
+static void prune_entry(struct blockcache *bc, const char *name,
+			time_t cutoff)
+{
+	struct buf from = BUF_INIT, tmp = BUF_INIT;
+	struct stat st;
+	int fd;
+
+	buf_addf(&from, "%s/%s", bc->dir.data, name);
+	buf_addf(&tmp, "%s/" TMP_PREFIX "prune-XXXXXX", bc->dir.data);
+	fd = mkostemp(tmp.data, O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	close(fd);
+	if (rename(from.data, tmp.data) < 0) {
+		unlink(tmp.data);
+		goto out;
+	}
+	if (lstat(tmp.data, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_mtime >= cutoff) {
+		if (rename(tmp.data, from.data) == 0)
+			goto out;
+	}
+	unlink(tmp.data);
+out:
+	buf_release(&from);
+	buf_release(&tmp);
+}
+
+/* Removes entries not used for BLOCKCACHE_DAYS, and temporary files that
+ * old (left by a build that was killed): a bounded cache, and rotated
+ * secrets of older versions gone in time. */
+static void prune(struct blockcache *bc)
+{
+	time_t cutoff = time(NULL) - (time_t)BLOCKCACHE_DAYS * 86400;
+	DIR *d = opendir(bc->dir.data);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' && !starts_with(e->d_name, TMP_PREFIX))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= cutoff)
+			continue;
+		if (starts_with(e->d_name, TMP_PREFIX))
+			unlinkat(dirfd(d), e->d_name, 0);
+		else
+			prune_entry(bc, e->d_name, cutoff);
+	}
+	closedir(d);
+}
 
 int blockcache_open(struct blockcache **bc, const char *root)
 {
@@ -34,6 +107,7 @@ int blockcache_open(struct blockcache **bc, const char *root)
 		blockcache_close(c);
 		return -1;
 	}
+	prune(c);
 	*bc = c;
 	return 0;
 }
@@ -53,7 +127,8 @@ static void entry_path(const struct blockcache *bc, const struct block_key *k,
 
 	digest_hex(k->sha, sizeof(k->sha), hex);
 	buf_reset(out);
-	buf_addf(out, "%s/%u.%u-%s", bc->dir.data, k->codec, k->level, hex);
+	buf_addf(out, "%s/" ENTRY_GEN ".%u.%u-%s", bc->dir.data, k->codec,
+		 k->level, hex);
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -128,7 +203,8 @@ out:
 }
 
 int blockcache_get(struct blockcache *bc, const struct block_key *k,
-		   uint64_t usize, struct buf *out, uint64_t *aux)
+		   uint64_t usize, struct buf *out, uint64_t *aux,
+		   uint8_t *csha)
 {
 	struct buf path = BUF_INIT, raw = BUF_INIT;
 	unsigned char want[HDR_LEN];
@@ -151,7 +227,11 @@ int blockcache_get(struct blockcache *bc, const struct block_key *k,
 	if (memcmp(want, raw.data, HDR_LEN))
 		goto out;
 	*aux = get64((const unsigned char *)raw.data + 40);
+	if (csha)
+		memcpy(csha, want + 80, SHA256_DIGEST_LEN);
 	buf_add(out, raw.data + HDR_LEN, (size_t)csize);
+	/* used now: pruning goes by the last use, not the first store */
+	utimensat(AT_FDCWD, path.data, NULL, AT_SYMLINK_NOFOLLOW);
 	why = NULL;
 	r = 1;
 out:
@@ -172,7 +252,7 @@ void blockcache_put(struct blockcache *bc, const struct block_key *k,
 	int fd;
 
 	entry_path(bc, k, &path);
-	buf_addf(&tmp, "%s/.tmp-XXXXXX", bc->dir.data);
+	buf_addf(&tmp, "%s/" TMP_PREFIX "XXXXXX", bc->dir.data);
 	make_header(h, k, usize, data, len, aux);
 	fd = mkostemp(tmp.data, O_CLOEXEC);
 	if (fd < 0)

@@ -10,7 +10,11 @@
  * bytes for the same name) never see half an entry. The directory is made
  * 0700 and refused, like the download cache, when anyone else could
  * write it: whoever writes it chooses the bytes in the packages.
- * Nothing is ever evicted; delete the directory to reclaim the space.
+ *
+ * Opening the cache removes the entries not used (read or stored) for
+ * BLOCKCACHE_DAYS days: each use touches its entry. Blocks holding a
+ * file that others may not read (config, env, keys) are never stored
+ * (cstream.secret): they are small and cheap to compress again.
  */
 #ifndef PKGTOOL_BLOCKCACHE_H
 #define PKGTOOL_BLOCKCACHE_H
@@ -23,6 +27,8 @@
 
 struct blockcache;
 
+#define BLOCKCACHE_DAYS 30
+
 struct block_key {
 	uint8_t sha[SHA256_DIGEST_LEN];
 	unsigned codec, level;
@@ -31,9 +37,11 @@ struct block_key {
 /* Makes and checks {root}/blocks; -1 reported. */
 int blockcache_open(struct blockcache **bc, const char *root);
 void blockcache_close(struct blockcache *bc);
-/* 1 and the entry's bytes appended to out; 0 when absent or damaged. */
+/* 1 and the entry's bytes appended to out (their sha256 to csha unless
+ * NULL); 0 when absent or damaged. */
 int blockcache_get(struct blockcache *bc, const struct block_key *k,
-		   uint64_t usize, struct buf *out, uint64_t *aux);
+		   uint64_t usize, struct buf *out, uint64_t *aux,
+		   uint8_t *csha);
 /* Stores an entry; a failure is a warning (the build does not need it). */
 void blockcache_put(struct blockcache *bc, const struct block_key *k,
 		    uint64_t usize, const void *data, size_t len, uint64_t aux);

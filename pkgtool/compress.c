@@ -71,6 +71,14 @@ static int xz_block(int level, const void *in, size_t len, struct buf *out,
 		return error("xz: a block of %zu bytes is too large", len);
 	if (lzma_lzma_preset(&opt, (uint32_t)level))
 		return error("xz: no preset %d", level);
+	/* A dictionary larger than the block finds nothing more, but the
+	 * encoder sets up tables for all of it (and a decoder reserves it):
+	 * ~10 ms for each few-KiB block of config, unit and docs, which are
+	 * compressed again on every build (their blocks hold secrets, see
+	 * cstream.secret). The smallest power of two >= 4 KiB that holds
+	 * the block; a block as large as the preset's keeps the preset. */
+	while (opt.dict_size / 2 >= len && opt.dict_size / 2 >= 4096)
+		opt.dict_size /= 2;
 	filters[0].id = LZMA_FILTER_LZMA2;
 	filters[0].options = &opt;
 	filters[1].id = LZMA_VLI_UNKNOWN;

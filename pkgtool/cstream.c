@@ -32,6 +32,17 @@ void cstream_release(struct cstream *s)
 	cstream_init(s);
 }
 
+int cstream_pkg_secret(const struct pkg *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_files; i++)
+		if (p->files[i].type == PKG_REG && !p->files[i].src &&
+		    !(p->files[i].mode & 0004))
+			return 1;
+	return 0;
+}
+
 static struct cseg *new_seg(struct cstream *s)
 {
 	struct cseg *g;

@@ -556,6 +556,7 @@ int deb_make(const struct pkg *p, struct cstage *stage, struct cout *out)
 	buf_init(&w.ar);
 	cstream_init(&w.data);
 	cstream_init(&w.ctrl);
+	w.data.secret = cstream_pkg_secret(p);
 	cout_init(&w.data_z);
 	cout_init(&w.ctrl_z);
 	w.entry = archive_entry_new();

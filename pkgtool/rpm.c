@@ -1,27 +1,24 @@
-/* rpm.c - the .rpm writer, on public librpm 4.18 APIs
+/* rpm.c - the .rpm writer's librpm side, on public librpm 4.18 APIs
  * SPDX-License-Identifier: MIT
  *
  * A v4 package is: lead (96 bytes) | signature header, padded to 8 |
  * main header (an immutable region) | compressed cpio payload. librpm
- * encodes headers, the cpio stream and the compression; we choose every
- * tag and write the lead and the sections ourselves, because rpmbuild's
+ * encodes the headers and the cpio stream; we choose every tag, and
+ * rpm_make.c writes the lead and the sections, because rpmbuild's
  * rpmLeadWrite() and rpmGenerateSignature() are internal to librpm.
  *
  * librpm writes the uncompressed cpio into an anonymous memory file,
  * except the agent binary's data, which goes to /dev/null (see
- * archive_src()) and enters the stream as a region; the compression stage
- * compresses it, reusing the binary's blocks. Then the digests in the
- * headers are taken over the result in memory, and the lead, signature
- * and header go in front of it.
+ * archive_src()) and enters the stream as a region (rpm_payload.c).
  *
  * This is the only file that includes <rpm/...> headers.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,103 +32,21 @@
 #include <rpm/rpmlib.h>
 #include <rpm/rpmlog.h>
 #include <rpm/rpmmacro.h>
+#include <rpm/rpmsign.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmtd.h>
 
 #include "buf.h"
-#include "compress.h"
-#include "crypto.h"
-#include "cstage.h"
-#include "digest.h"
 #include "pkg.h"
 #include "rpm.h"
+#include "rpm_int.h"
 #include "util.h"
 #include "banned.h"
 
-#define LEAD_SIZE 96
-#define SHA256_HEX 64
-#define SHA1_HEX 40
 /* rpmbuild reserves 32 bytes plus %__gpg_reserved_space (4096 by
  * default) so that rpmsign can add a signature in place. A constant
  * keeps our bytes independent of the host's macros. */
 #define SIG_RESERVED (32 + 4096)
-
-static const unsigned char header_magic[8] = { 0x8e, 0xad, 0xe8, 0x01,
-					       0,    0,    0,    0 };
-
-struct rpm_arch {
-	const char *name;
-	const char *isa;	/* %{_isa} without parentheses; NULL: noarch */
-	unsigned archnum;	/* lead arch number from rpmrc arch_canon */
-};
-
-/* Only the architectures rpm's own platform files know. */
-static const struct rpm_arch arches[] = {
-	{ "x86_64", "x86-64", 1 },	{ "aarch64", "aarch-64", 19 },
-	{ "i686", "x86-32", 1 },	{ "ppc64le", "ppc-64", 16 },
-	{ "s390x", "s390-64", 15 },	{ "riscv64", "riscv-64", 22 },
-	{ "armv7hl", "armv7hl-32", 12 }, { "noarch", NULL, 0 },
-};
-
-struct rpm_comp {
-	const char *name;	/* PAYLOADCOMPRESSOR */
-	const char *feature, *feature_evr; /* rpmlib() needed to read it */
-};
-
-/* rpm reads an xz stream of many blocks, concatenated gzip members and
- * concatenated zstd frames, so every codec reuses blocks here. */
-static const struct rpm_comp comps[] = {
-	[COMP_XZ] = { "xz", "rpmlib(PayloadIsXz)", "5.2-1" },
-	[COMP_ZSTD] = { "zstd", "rpmlib(PayloadIsZstd)", "5.4.18-1" },
-	[COMP_GZIP] = { "gzip", NULL, NULL },
-};
-
-struct rpm_dep {
-	char *name, *evr;	/* evr "" when unversioned */
-	uint32_t flags;		/* RPMSENSE_* */
-};
-
-struct rpm_deps {
-	struct rpm_dep *v;
-	size_t nr, alloc;
-};
-
-/* One payload entry; index i is the header's file index i. */
-struct rpm_file {
-	const struct pkg_file *f;
-	const struct cstage_src *src; /* for f->src */
-	uint32_t size;
-	char digest[SHA256_HEX + 1]; /* "" unless regular */
-};
-
-/* Where a region's placeholder bytes would have been in the memory file. */
-struct rpm_hole {
-	uint64_t at;
-	const struct cstage_src *src;
-};
-
-struct rpm_writer {
-	const struct pkg *p;
-	const char *path;
-	const struct rpm_arch *arch;
-	const struct rpm_comp *comp;
-	struct cstage *stage;
-	int level_nr;
-	char level[8];
-	const char *evr;	/* version-release */
-	Header h;
-	struct rpm_file *files;
-	size_t nr_files;
-	int mfd;		/* memory file: the cpio without regions */
-	FD_t cfd;		/* librpm's stream over it while writing */
-	struct rpm_hole *holes;
-	size_t nr_holes, alloc_holes;
-	struct cstream cpio;	/* the uncompressed payload */
-	struct cout payload;	/* compressed */
-	unsigned sig_len, hdr_len; /* exported blob sizes, no magic or pad */
-	uint64_t payload_off, payload_size, archive_size;
-	char payload_digest[SHA256_HEX + 1], alt_digest[SHA256_HEX + 1];
-};
 
 /* librpm reports through rpmlog(); errors are collected here and quoted
  * in our own error() so that each failure is reported once. */
@@ -161,7 +76,7 @@ static const char *cause(const char *fallback)
 	return rpm_msg.len ? rpm_msg.data : fallback;
 }
 
-static int rpm_init(void)
+int rpm_lib_init(void)
 {
 	if (rpm_ready)
 		return 0;
@@ -183,14 +98,16 @@ static int rpm_init(void)
 	return 0;
 }
 
-/* Every digest in an rpm comes from libcrypto (crypto.c), like the
- * deb's: librpm's own rpmDigest* would pull in a second crypto library. */
-static void hash_mem_hex(const void *data, size_t len, char *out)
+void rpm_lib_begin(void)
 {
-	struct crypto_hash *h = crypto_hash_new(CRYPTO_SHA256);
+	buf_reset(&rpm_msg);
+}
 
-	crypto_hash_update(h, data, len);
-	crypto_hash_final_hex(h, CRYPTO_SHA256, out);
+void rpm_lib_end(void)
+{
+	/* librpm errors that did not make anything fail */
+	if (rpm_msg.len)
+		warning("librpm: %s", rpm_msg.data);
 }
 
 static int utf8_valid(const char *s)
@@ -267,77 +184,28 @@ static void put_u16(Header h, rpmTagVal tag, const uint16_t *v, size_t n)
 		BUG("cannot put %s", rpmTagGetName(tag));
 }
 
-static void deps_add(struct rpm_deps *d, const char *name, const char *evr,
-		     uint32_t flags)
-{
-	struct rpm_dep *dep;
-
-	d->v = xgrow(d->v, d->nr + 1, &d->alloc, sizeof(*d->v));
-	dep = &d->v[d->nr++];
-	dep->name = xstrdup(name);
-	dep->evr = xstrdup(evr ? evr : "");
-	dep->flags = flags;
-}
-
-static void deps_release(struct rpm_deps *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->nr; i++) {
-		free(d->v[i].name);
-		free(d->v[i].evr);
-	}
-	free(d->v);
-}
-
-static int deps_have(const struct rpm_deps *d, int c)
-{
-	size_t i;
-
-	for (i = 0; i < d->nr; i++)
-		if (strchr(d->v[i].evr, c))
-			return 1;
-	return 0;
-}
-
-/* rpmdsMerge()'s order: name, then EVR, then flags. */
-static int dep_cmp(const void *a, const void *b)
-{
-	const struct rpm_dep *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	if (!c)
-		c = strcmp(x->evr, y->evr);
-	if (!c)
-		c = (x->flags > y->flags) - (x->flags < y->flags);
-	return c;
-}
-
-/* Sorts and deduplicates as rpmbuild does, then puts the three tags. */
+/* Sorted and deduplicated as rpmbuild does, then the three tags. */
 static void deps_put(Header h, struct rpm_deps *d, rpmTagVal ntag,
 		     rpmTagVal vtag, rpmTagVal ftag)
 {
 	const char **names, **evrs;
 	uint32_t *flags;
-	size_t i, n = 0;
+	size_t i;
 
 	if (!d->nr)
 		return;
-	qsort(d->v, d->nr, sizeof(*d->v), dep_cmp);
+	rpm_deps_sort(d);
 	names = xcalloc(d->nr, sizeof(*names));
 	evrs = xcalloc(d->nr, sizeof(*evrs));
 	flags = xcalloc(d->nr, sizeof(*flags));
 	for (i = 0; i < d->nr; i++) {
-		if (n && !dep_cmp(&d->v[i], &d->v[i - 1]))
-			continue;
-		names[n] = d->v[i].name;
-		evrs[n] = d->v[i].evr;
-		flags[n] = d->v[i].flags;
-		n++;
+		names[i] = d->v[i].name;
+		evrs[i] = d->v[i].evr;
+		flags[i] = d->v[i].flags;
 	}
-	put_strs(h, ntag, names, n);
-	put_u32(h, ftag, flags, n);
-	put_strs(h, vtag, evrs, n);
+	put_strs(h, ntag, names, d->nr);
+	put_u32(h, ftag, flags, d->nr);
+	put_strs(h, vtag, evrs, d->nr);
 	free(names);
 	free(evrs);
 	free(flags);
@@ -407,30 +275,30 @@ static void put_deps(struct rpm_writer *w)
 	struct buf name = BUF_INIT;
 	size_t i;
 
-	deps_add(&prov, p->name, w->evr, RPMSENSE_EQUAL);
+	rpm_deps_add(&prov, p->name, w->evr, RPMSENSE_EQUAL);
 	if (w->arch->isa) {
 		buf_addf(&name, "%s(%s)", p->name, w->arch->isa);
-		deps_add(&prov, name.data, w->evr, RPMSENSE_EQUAL);
+		rpm_deps_add(&prov, name.data, w->evr, RPMSENSE_EQUAL);
 	}
 	if (has_config(w)) {
 		/* rpmbuild pairs the provide with a matching require */
 		buf_reset(&name);
 		buf_addf(&name, "config(%s)", p->name);
-		deps_add(&prov, name.data, w->evr,
+		rpm_deps_add(&prov, name.data, w->evr,
 			 RPMSENSE_EQUAL | RPMSENSE_CONFIG);
-		deps_add(&req, name.data, w->evr,
+		rpm_deps_add(&req, name.data, w->evr,
 			 RPMSENSE_EQUAL | RPMSENSE_CONFIG);
 	}
 	buf_release(&name);
 
-	deps_add(&req, "rpmlib(CompressedFileNames)", "3.0.4-1", lib);
-	deps_add(&req, "rpmlib(FileDigests)", "4.6.0-1", lib);
-	deps_add(&req, "rpmlib(PayloadFilesHavePrefix)", "4.0-1", lib);
+	rpm_deps_add(&req, "rpmlib(CompressedFileNames)", "3.0.4-1", lib);
+	rpm_deps_add(&req, "rpmlib(FileDigests)", "4.6.0-1", lib);
+	rpm_deps_add(&req, "rpmlib(PayloadFilesHavePrefix)", "4.0-1", lib);
 	if (w->comp->feature)
-		deps_add(&req, w->comp->feature, w->comp->feature_evr, lib);
+		rpm_deps_add(&req, w->comp->feature, w->comp->feature_evr, lib);
 	for (i = 0; i < ARRAY_SIZE(scriptlets); i++)
 		if (p->scripts[scriptlets[i].slot].len)
-			deps_add(&req, "/bin/sh", NULL,
+			rpm_deps_add(&req, "/bin/sh", NULL,
 				 RPMSENSE_INTERP | scriptlets[i].sense);
 	for (i = 0; i < p->nr_requires; i++) {
 		const struct pkg_dep *d = &p->requires[i];
@@ -438,13 +306,13 @@ static void put_deps(struct rpm_writer *w)
 				      : d->flags & DEP_SUGGESTS	  ? &sug
 								  : &req;
 
-		deps_add(to, d->name, d->version, dep_sense(d));
+		rpm_deps_add(to, d->name, d->version, dep_sense(d));
 	}
 	/* rpmbuild's finalizeDeps(): older rpm misreads these versions */
-	if (deps_have(&prov, '~') || deps_have(&req, '~'))
-		deps_add(&req, "rpmlib(TildeInVersions)", "4.10.0-1", lib);
-	if (deps_have(&prov, '^') || deps_have(&req, '^'))
-		deps_add(&req, "rpmlib(CaretInVersions)", "4.15.0-1", lib);
+	if (rpm_deps_have(&prov, '~') || rpm_deps_have(&req, '~'))
+		rpm_deps_add(&req, "rpmlib(TildeInVersions)", "4.10.0-1", lib);
+	if (rpm_deps_have(&prov, '^') || rpm_deps_have(&req, '^'))
+		rpm_deps_add(&req, "rpmlib(CaretInVersions)", "4.15.0-1", lib);
 
 	deps_put(w->h, &prov, RPMTAG_PROVIDENAME, RPMTAG_PROVIDEVERSION,
 		 RPMTAG_PROVIDEFLAGS);
@@ -455,13 +323,13 @@ static void put_deps(struct rpm_writer *w)
 		 RPMTAG_RECOMMENDFLAGS);
 	deps_put(w->h, &sug, RPMTAG_SUGGESTNAME, RPMTAG_SUGGESTVERSION,
 			 RPMTAG_SUGGESTFLAGS);
-	deps_release(&prov);
-	deps_release(&req);
-	deps_release(&rec);
-	deps_release(&sug);
+	rpm_deps_release(&prov);
+	rpm_deps_release(&req);
+	rpm_deps_release(&rec);
+	rpm_deps_release(&sug);
 }
 
-static void put_scripts(struct rpm_writer *w)
+static int put_scripts(struct rpm_writer *w)
 {
 	size_t i;
 
@@ -470,9 +338,14 @@ static void put_scripts(struct rpm_writer *w)
 
 		if (!s->len)
 			continue;
+		/* a header string ends at the first NUL */
+		if (strlen(s->data) != s->len)
+			return error("a scriptlet of '%s' contains a NUL byte",
+				     w->p->name);
 		put_str(w->h, scriptlets[i].body, s->data);
 		put_str(w->h, scriptlets[i].prog, "/bin/sh");
 	}
+	return 0;
 }
 
 static uint32_t file_flags(const struct pkg_file *f)
@@ -499,17 +372,49 @@ static uint16_t file_mode(const struct pkg_file *f)
 	return (uint16_t)(type | (f->mode & 07777));
 }
 
-/* File tags except FILEDIGESTS, which put_digests() adds. */
-static void put_files(struct rpm_writer *w)
+/* DIRNAMES (each with its trailing '/', each once), DIRINDEXES and
+ * BASENAMES: rpm's compressed file names. */
+static void put_names(struct rpm_writer *w)
 {
 	size_t i, n = w->nr_files, nr_dirs = 0;
 	const char **base = xcalloc(n, sizeof(*base));
 	const char **dirs = xcalloc(n, sizeof(*dirs));
 	char **dir_bufs = xcalloc(n, sizeof(*dir_bufs));
+	uint32_t *dirindex = xcalloc(n, sizeof(*dirindex));
+
+	for (i = 0; i < n; i++) {
+		const char *path = w->files[i].f->path;
+		const char *slash = strrchr(path, '/');
+		size_t dlen = (size_t)(slash - path) + 1, d;
+
+		for (d = 0; d < nr_dirs; d++)
+			if (strlen(dirs[d]) == dlen && !memcmp(dirs[d], path, dlen))
+				break;
+		if (d == nr_dirs) {
+			dir_bufs[d] = xstrndup(path, dlen);
+			dirs[nr_dirs++] = dir_bufs[d];
+		}
+		dirindex[i] = (uint32_t)d;
+		base[i] = slash + 1;
+	}
+	put_strs(w->h, RPMTAG_DIRNAMES, dirs, nr_dirs);
+	put_u32(w->h, RPMTAG_DIRINDEXES, dirindex, n);
+	put_strs(w->h, RPMTAG_BASENAMES, base, n);
+	for (i = 0; i < nr_dirs; i++)
+		free(dir_bufs[i]);
+	free(dir_bufs);
+	free(dirs);
+	free(base);
+	free(dirindex);
+}
+
+/* File tags except FILEDIGESTS, which put_digests() adds. */
+static void put_files(struct rpm_writer *w)
+{
+	size_t i, n = w->nr_files;
 	const char **links = xcalloc(n, sizeof(*links));
 	const char **root = xcalloc(n, sizeof(*root));
 	const char **empty = xcalloc(n, sizeof(*empty));
-	uint32_t *dirindex = xcalloc(n, sizeof(*dirindex));
 	uint32_t *sizes = xcalloc(n, sizeof(*sizes));
 	uint32_t *mtimes = xcalloc(n, sizeof(*mtimes));
 	uint32_t *flags = xcalloc(n, sizeof(*flags));
@@ -522,20 +427,7 @@ static void put_files(struct rpm_writer *w)
 
 	for (i = 0; i < n; i++) {
 		const struct pkg_file *f = w->files[i].f;
-		const char *slash = strrchr(f->path, '/');
-		size_t dlen = (size_t)(slash - f->path) + 1, d;
 
-		/* dirnames keep their trailing '/'; reuse known ones */
-		for (d = 0; d < nr_dirs; d++)
-			if (strlen(dirs[d]) == dlen &&
-			    !memcmp(dirs[d], f->path, dlen))
-				break;
-		if (d == nr_dirs) {
-			dir_bufs[d] = xstrndup(f->path, dlen);
-			dirs[nr_dirs++] = dir_bufs[d];
-		}
-		dirindex[i] = (uint32_t)d;
-		base[i] = slash + 1;
 		links[i] = f->type == PKG_SYMLINK ? f->target : "";
 		root[i] = "root";
 		empty[i] = "";
@@ -548,9 +440,7 @@ static void put_files(struct rpm_writer *w)
 		inodes[i] = (uint32_t)i + 1;
 		modes[i] = file_mode(f);
 	}
-	put_strs(w->h, RPMTAG_DIRNAMES, dirs, nr_dirs);
-	put_u32(w->h, RPMTAG_DIRINDEXES, dirindex, n);
-	put_strs(w->h, RPMTAG_BASENAMES, base, n);
+	put_names(w);
 	put_u32(w->h, RPMTAG_FILESIZES, sizes, n);
 	put_u16(w->h, RPMTAG_FILEMODES, modes, n);
 	put_u16(w->h, RPMTAG_FILERDEVS, rdevs, n);
@@ -564,16 +454,9 @@ static void put_files(struct rpm_writer *w)
 	put_u32(w->h, RPMTAG_FILEDEVICES, devices, n);
 	put_u32(w->h, RPMTAG_FILEINODES, inodes, n);
 	put_strs(w->h, RPMTAG_FILELANGS, empty, n);
-
-	for (i = 0; i < nr_dirs; i++)
-		free(dir_bufs[i]);
-	free(dir_bufs);
-	free(base);
-	free(dirs);
 	free(links);
 	free(root);
 	free(empty);
-	free(dirindex);
 	free(sizes);
 	free(mtimes);
 	free(flags);
@@ -601,7 +484,7 @@ static void put_digests(struct rpm_writer *w)
 	put_str(w->h, RPMTAG_PAYLOADDIGESTALT, w->alt_digest);
 }
 
-static int build_header(struct rpm_writer *w)
+int rpm_header_build(struct rpm_writer *w)
 {
 	const struct pkg *p = w->p;
 	struct buf s = BUF_INIT;
@@ -667,7 +550,8 @@ static int build_header(struct rpm_writer *w)
 	buf_release(&s);
 
 	put_deps(w);
-	put_scripts(w);
+	if (put_scripts(w) < 0)
+		return -1;
 	put_files(w);
 	/* placeholders of the final width, so the header size is final */
 	memset(w->payload_digest, '0', SHA256_HEX);
@@ -691,6 +575,19 @@ static void *export_header(Header h, rpmTagVal region, unsigned *len)
 	return blob;
 }
 
+void *rpm_header_export(struct rpm_writer *w, unsigned *len)
+{
+	put_digests(w);
+	return export_header(w->h, RPMTAG_HEADERIMMUTABLE, len);
+}
+
+void rpm_header_free(struct rpm_writer *w)
+{
+	if (w->h)
+		headerFree(w->h);
+	w->h = NULL;
+}
+
 static void sig_put(Header sig, rpmTagVal tag, rpmTagType type, void *data,
 		    rpm_count_t count)
 {
@@ -707,9 +604,8 @@ static void sig_put(Header sig, rpmTagVal tag, rpmTagType type, void *data,
 		BUG("cannot put signature tag %u", (unsigned)tag);
 }
 
-/* Returns the exported signature header; the caller frees it. */
-static void *build_sig(char *sha1, char *sha256, unsigned char *md5,
-		       uint32_t size, uint32_t payload_size, unsigned *len)
+void *rpm_sig_export(char *sha1, char *sha256, unsigned char *md5,
+		     uint32_t size, uint32_t payload_size, unsigned *len)
 {
 	static unsigned char reserved[SIG_RESERVED];
 	Header sig = headerNew();
@@ -726,27 +622,6 @@ static void *build_sig(char *sha1, char *sha256, unsigned char *md5,
 	blob = export_header(sig, RPMTAG_HEADERSIGNATURES, len);
 	headerFree(sig);
 	return blob;
-}
-
-static uint64_t pad8(uint64_t n)
-{
-	return (n + 7) & ~(uint64_t)7;
-}
-
-/* rpmLeadWrite() takes the arch number from the build host; we use the
- * package's so that the bytes do not depend on the host. */
-static void make_lead(const struct rpm_writer *w, unsigned char *lead)
-{
-	static const unsigned char magic[4] = { 0xed, 0xab, 0xee, 0xdb };
-
-	memset(lead, 0, LEAD_SIZE);
-	memcpy(lead, magic, sizeof(magic));
-	lead[4] = 3;				/* major */
-	lead[8] = (unsigned char)(w->arch->archnum >> 8);
-	lead[9] = (unsigned char)w->arch->archnum;
-	snprintf((char *)lead + 10, 66, "%s-%s", w->p->name, w->evr);
-	lead[77] = 1;				/* osnum: Linux */
-	lead[79] = 5;				/* signature type: header */
 }
 
 /* Why the payload stream failed: errno of the failed write(), which
@@ -819,8 +694,7 @@ static int archive_file(struct rpm_writer *w, rpmfi fi, struct rpm_file *e)
 	return 0;
 }
 
-/* Runs librpm's cpio writer over the memory file. */
-static int write_cpio(struct rpm_writer *w)
+int rpm_cpio_write(struct rpm_writer *w)
 {
 	rpmfiles files = NULL;
 	rpmfi fi = NULL;
@@ -879,338 +753,12 @@ out:
 	return r;
 }
 
-static int read_all(int fd, struct buf *out)
-{
-	char chunk[16384];
-	ssize_t n;
-
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf_add(out, chunk, (size_t)n);
-	}
-	return 0;
-}
-
-/* The memory file and the regions, in order, as one stream. */
-static int read_cpio(struct rpm_writer *w)
-{
-	struct buf raw = BUF_INIT;
-	uint64_t from = 0;
-	size_t i;
-	int r = -1;
-
-	if (read_all(w->mfd, &raw) < 0) {
-		error("cannot read back the payload of '%s': %s", w->path,
-		      strerror(errno));
-		goto out;
-	}
-	for (i = 0; i < w->nr_holes; i++) {
-		if (w->holes[i].at < from || w->holes[i].at > raw.len)
-			BUG("payload region out of order");
-		cstream_add(&w->cpio, raw.data + from,
-			    (size_t)(w->holes[i].at - from));
-		cstream_add_src(&w->cpio, w->holes[i].src, 0);
-		from = w->holes[i].at;
-	}
-	cstream_add(&w->cpio, raw.data + from, raw.len - (size_t)from);
-	if (w->cpio.len != w->archive_size)
-		BUG("payload stream is %ju bytes, librpm wrote %ju",
-		    (uintmax_t)w->cpio.len, (uintmax_t)w->archive_size);
-	r = 0;
-out:
-	buf_release(&raw);
-	return r;
-}
-
-static int write_payload(struct rpm_writer *w)
-{
-	uint8_t d[SHA256_DIGEST_LEN];
-
-	w->mfd = memfd_create("pkgtool-cpio", MFD_CLOEXEC);
-	if (w->mfd < 0)
-		return error("cannot create a memory file: %s",
-			     strerror(errno));
-	if (write_cpio(w) < 0 || read_cpio(w) < 0 ||
-	    cstage_compress(w->stage, &w->cpio, w->p->comp, w->level_nr,
-			    CSTAGE_BLOCKS, &w->payload) < 0 ||
-	    cstage_sha256(w->stage, &w->cpio, w->alt_digest) < 0)
-		return -1;
-	w->payload_size = w->payload.size;
-	cstage_digest(w->stage, CRYPTO_SHA256, NULL, 0, &w->payload, d);
-	digest_hex(d, sizeof(d), w->payload_digest);
-	return 0;
-}
-
-/* Fills in lead, signature and header in front of the payload. */
-static int write_headers(struct rpm_writer *w, struct cout *out)
-{
-	struct crypto_hash *ctx[2];
-	unsigned char lead[LEAD_SIZE], md5[16], pad[8] = { 0 };
-	char sha1[SHA1_HEX + 1], sha256[SHA256_HEX + 1];
-	struct buf front = BUF_INIT;
-	void *hdr = NULL, *sig = NULL;
-	unsigned hdr_len, sig_len;
-	size_t i;
-	int r = -1;
-
-	put_digests(w);
-	hdr = export_header(w->h, RPMTAG_HEADERIMMUTABLE, &hdr_len);
-	if (hdr_len != w->hdr_len)
-		BUG("rpm header changed size (%u, was %u)", hdr_len,
-		    w->hdr_len);
-
-	/* SHA1 and SHA256 cover the header, MD5 header and payload */
-	ctx[0] = crypto_hash_new(CRYPTO_SHA1);
-	ctx[1] = crypto_hash_new(CRYPTO_SHA256);
-	for (i = 0; i < 2; i++) {
-		crypto_hash_update(ctx[i], header_magic, sizeof(header_magic));
-		crypto_hash_update(ctx[i], hdr, hdr_len);
-	}
-	crypto_hash_final_hex(ctx[0], CRYPTO_SHA1, sha1);
-	crypto_hash_final_hex(ctx[1], CRYPTO_SHA256, sha256);
-	buf_add(&front, header_magic, sizeof(header_magic));
-	buf_add(&front, hdr, hdr_len);
-	cstage_digest(w->stage, CRYPTO_MD5, front.data, front.len, &w->payload,
-		      md5);
-	buf_reset(&front);
-
-	sig = build_sig(sha1, sha256, md5,
-			(uint32_t)(8 + hdr_len + w->payload_size),
-			(uint32_t)w->archive_size, &sig_len);
-	if (sig_len != w->sig_len)
-		BUG("rpm signature changed size (%u, was %u)", sig_len,
-		    w->sig_len);
-	make_lead(w, lead);
-	buf_add(&front, lead, LEAD_SIZE);
-	buf_add(&front, header_magic, sizeof(header_magic));
-	buf_add(&front, sig, sig_len);
-	buf_add(&front, pad, (size_t)(pad8(front.len) - front.len));
-	buf_add(&front, header_magic, sizeof(header_magic));
-	buf_add(&front, hdr, hdr_len);
-	if (front.len != w->payload_off)
-		BUG("rpm headers end at %zu, payload starts at %ju", front.len,
-		    (uintmax_t)w->payload_off);
-	cout_add(out, front.data, front.len);
-	cout_append(out, &w->payload);
-	r = 0;
-	buf_release(&front);
-	free(hdr);
-	free(sig);
-	return r;
-}
-
-/* Sizes the headers, which do not depend on digest values, and so places
- * the payload. */
-static void plan_layout(struct rpm_writer *w)
-{
-	char sha1[SHA1_HEX + 1], sha256[SHA256_HEX + 1];
-	unsigned char md5[16] = { 0 };
-
-	free(export_header(w->h, RPMTAG_HEADERIMMUTABLE, &w->hdr_len));
-	memset(sha1, '0', SHA1_HEX);
-	sha1[SHA1_HEX] = '\0';
-	memset(sha256, '0', SHA256_HEX);
-	sha256[SHA256_HEX] = '\0';
-	free(build_sig(sha1, sha256, md5, 0, 0, &w->sig_len));
-	w->payload_off = pad8(LEAD_SIZE + 8 + (uint64_t)w->sig_len) + 8 +
-			 w->hdr_len;
-}
-
-static int valid_chars(const char *s, const char *extra)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
-		    !(*s >= '0' && *s <= '9') && !strchr(extra, *s))
-			return 0;
-	return 1;
-}
-
-static int setup(struct rpm_writer *w)
-{
-	const struct pkg *p = w->p;
-	size_t i;
-	int level;
-
-	if (!p->name || !p->version || !p->release || !p->arch ||
-	    !p->summary || !p->description || !p->license)
-		BUG("incomplete package for rpm_write()");
-	/* rpmbuild's ALLOWED_CHARS_NAME and _VERREL, minus macro syntax */
-	if (!valid_chars(p->name, "._+-"))
-		return error("'%s' is not a valid rpm package name", p->name);
-	if (!valid_chars(p->version, "._+~^") ||
-	    !valid_chars(p->release, "._+~^"))
-		return error("'%s-%s' is not a valid rpm version-release",
-			     p->version, p->release);
-	for (i = 0; i < ARRAY_SIZE(arches); i++)
-		if (!strcmp(arches[i].name, p->arch))
-			w->arch = &arches[i];
-	if (!w->arch)
-		return error("unsupported rpm architecture '%s'", p->arch);
-	if ((unsigned)p->comp >= ARRAY_SIZE(comps))
-		BUG("bad compression %d", (int)p->comp);
-	w->comp = &comps[p->comp];
-	level = p->comp_level >= 0 ? p->comp_level
-				   : compress_default_level(p->comp);
-	if (compress_check_level(p->comp, level) < 0)
-		return -1;
-	w->level_nr = level;
-	snprintf(w->level, sizeof(w->level), "%d", level);
-	if (p->mtime < 0 || p->mtime > UINT32_MAX)
-		return error("timestamp %jd is outside rpm's range",
-			     (intmax_t)p->mtime);
-	for (i = 0; i < ARRAY_SIZE(scriptlets); i++) {
-		const struct buf *b = &p->scripts[scriptlets[i].slot];
-
-		/* a header string ends at the first NUL */
-		if (strlen(b->data) != b->len)
-			return error("a scriptlet of '%s' contains a NUL byte",
-				     p->name);
-	}
-	for (i = 0; i < p->nr_requires; i++) {
-		const struct pkg_dep *d = &p->requires[i];
-		int cmp = !!(d->flags & (DEP_LESS | DEP_GREATER | DEP_EQUAL));
-
-		if (cmp != !!d->version)
-			return error("requirement '%s' needs both a version "
-				     "and a comparison, or neither", d->name);
-	}
-	return 0;
-}
-
-/* Picks the payload entries and their sizes; in-memory contents are
- * digested now, src files by the stage, once per build. */
-static int collect_files(struct rpm_writer *w)
-{
-	const struct pkg *p = w->p;
-	size_t i;
-
-	w->files = xcalloc(p->nr_files ? p->nr_files : 1, sizeof(*w->files));
-	for (i = 0; i < p->nr_files; i++) {
-		const struct pkg_file *f = &p->files[i];
-		struct rpm_file *e = &w->files[w->nr_files];
-		uint64_t size = 0;
-
-		/* rpm finds files by binary search over the sorted list */
-		if (i && strcmp(p->files[i - 1].path, f->path) >= 0)
-			BUG("pkg files not sorted at '%s'", f->path);
-		if (f->path[0] != '/' || !*(strrchr(f->path, '/') + 1))
-			BUG("bad payload path '%s'", f->path);
-		if (f->type == PKG_DIR && !(f->flags & PKG_OWNED))
-			continue;
-		if (f->type == PKG_SYMLINK) {
-			size = strlen(f->target);
-		} else if (f->type == PKG_REG && f->src) {
-			if (cstage_src(w->stage, f->src, &e->src) < 0)
-				return -1;
-			size = e->src->size;
-			memcpy(e->digest, e->src->sha256, SHA256_HEX + 1);
-		} else if (f->type == PKG_REG) {
-			size = f->content.len;
-			hash_mem_hex(f->content.data, f->content.len,
-				     e->digest);
-		}
-		/* cpio "newc" and the 32-bit size tags stop below 4 GiB */
-		if (size >= UINT32_MAX)
-			return error("'%s' is too large for an rpm payload",
-				     f->src ? f->src : f->path);
-		e->f = f;
-		e->size = (uint32_t)size;
-		w->nr_files++;
-	}
-	if (!w->nr_files)
-		return error("package '%s' has no files for the rpm payload",
-			     p->name);
-	return 0;
-}
-
-int rpm_make(const struct pkg *p, struct cstage *stage, struct cout *out)
-{
-	struct rpm_writer w;
-	struct buf evr = BUF_INIT;
-	int r = -1;
-
-	memset(&w, 0, sizeof(w));
-	w.p = p;
-	w.stage = stage;
-	w.path = p->name;
-	w.mfd = -1;
-	cstream_init(&w.cpio);
-	cout_init(&w.payload);
-	if (rpm_init())
-		return -1;
-	buf_reset(&rpm_msg);
-	if (setup(&w) || collect_files(&w))
-		goto out;
-	buf_addf(&evr, "%s-%s", p->version, p->release);
-	w.evr = evr.data;
-	if (build_header(&w))
-		goto out;
-	plan_layout(&w);
-	if (write_payload(&w))
-		goto out;
-	/* SIGTAG_SIZE is 32-bit; LONGSIZE would need the large-file format */
-	if (8 + w.hdr_len + w.payload_size >= UINT32_MAX) {
-		error("'%s' would exceed 4 GiB", w.path);
-		goto out;
-	}
-	if (write_headers(&w, out))
-		goto out;
-	/* librpm errors that did not make anything fail */
-	if (rpm_msg.len)
-		warning("librpm: %s", rpm_msg.data);
-	r = 0;
-out:
-	if (w.mfd >= 0)
-		close(w.mfd);
-	if (w.h)
-		headerFree(w.h);
-	buf_release(&evr);
-	free(w.files);
-	free(w.holes);
-	cstream_release(&w.cpio);
-	cout_release(&w.payload);
-	return r;
-}
-
-int rpm_write(const struct pkg *p, const char *path)
-{
-	struct cstage *st = cstage_new(NULL, 1);
-	struct cout out;
-	int fd, r = -1;
-
-	cout_init(&out);
-	if (rpm_make(p, st, &out) < 0)
-		goto out;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		error("cannot create '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	r = cout_write(&out, fd, path);
-	if (close(fd) < 0 && !r)
-		r = error("cannot write '%s': %s", path, strerror(errno));
-out:
-	cout_release(&out);
-	cstage_free(st);
-	return r;
-}
-
 /* ---- signing (pkgtool repo, build --sign) ----
  *
  * librpmsign runs gpg itself (execve of %__gpg_sign_cmd, no shell) and
  * replaces the signature header; the fingerprint is all hex, checked here
  * so that nothing else can reach its argument vector.
  */
-#include <rpm/rpmsign.h>
-#include <stdio.h>
-
 int rpm_sign(const char *path, const char *fpr)
 {
 	struct rpmSignArgs args;
@@ -1220,7 +768,7 @@ int rpm_sign(const char *path, const char *fpr)
 
 	if (!n || n >= sizeof(id) || strspn(fpr, "0123456789ABCDEFabcdef") != n)
 		BUG("rpm_sign: '%s' is not a fingerprint", fpr);
-	if (rpm_init() < 0)
+	if (rpm_lib_init() < 0)
 		return -1;
 	memcpy(id, fpr, n + 1);
 	/* rpm's macros name gpg2, which Debian does not install */

@@ -62,8 +62,9 @@ TEST(cstream_regions_and_placeholders)
 	cstream_release(&s);
 }
 
-/* A stream of text, a 9 MiB file region and text again: blocks never
- * cross a region's edge, the region is cut every 8 MiB, the result
+/* A stream of text, a file region 1 MiB over one block and text again:
+ * blocks never cross a region's edge, the region is cut every
+ * CSTAGE_BLOCK_SIZE, the result
  * decompresses to the stream, and the second time every block is reused. */
 TEST(cstage_xz_blocks_and_reuse)
 {
@@ -125,6 +126,7 @@ TEST(blockcache_checks_entries)
 	struct block_key k;
 	struct buf got = BUF_INIT;
 	uint64_t aux = 0;
+	uint8_t csha[SHA256_DIGEST_LEN];
 	FILE *diag = tmpfile();
 
 	CHECK(system("rm -rf " TMP "/c && mkdir -p " TMP "/c") == 0);
@@ -133,16 +135,18 @@ TEST(blockcache_checks_entries)
 	k.sha[0] = 1;
 	k.codec = 0;
 	k.level = 6;
-	CHECK(blockcache_get(bc, &k, 3, &got, &aux) == 0); /* absent */
+	CHECK(blockcache_get(bc, &k, 3, &got, &aux, NULL) == 0); /* absent */
 	blockcache_put(bc, &k, 3, "xyz", 3, 42);
-	CHECK(blockcache_get(bc, &k, 3, &got, &aux) == 1);
+	CHECK(blockcache_get(bc, &k, 3, &got, &aux, csha) == 1);
 	CHECK(got.len == 3 && !memcmp(got.data, "xyz", 3) && aux == 42);
+	/* sha256("xyz") */
+	CHECK(csha[0] == 0x36 && csha[1] == 0x08 && csha[31] == 0x82);
 	buf_reset(&got);
 	/* one flipped byte: reported, not used */
 	CHECK(system("f=$(ls " TMP "/c/blocks/*) && printf Q | dd of=$f bs=1 "
 		     "seek=113 conv=notrunc 2>/dev/null") == 0);
 	diag_set_stream(diag);
-	CHECK(blockcache_get(bc, &k, 3, &got, &aux) == 0);
+	CHECK(blockcache_get(bc, &k, 3, &got, &aux, NULL) == 0);
 	diag_set_stream(NULL);
 	CHECK(ftell(diag) > 0);
 	fclose(diag);
