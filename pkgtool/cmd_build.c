@@ -245,7 +245,7 @@ static int write_one(struct cstage *stage, const struct site *s,
 	if ((size_t)nr_outs == max_outs)
 		BUG("more packages than planned");
 	o = &outs[nr_outs];
-	plan_filename(s, v, po->format, po->arch, &name);
+	plan_filename(s, v, po->format, po->arch, po->release, &name);
 	if (strlen(outdir) + name.len + 16 > sizeof(o->tmp)) {
 		buf_release(&name);
 		return error("output path '%s' is too long", outdir);
@@ -354,6 +354,7 @@ struct target {
 	struct site s;
 	struct version v;
 	struct plan_host plan;	/* the host's build decisions */
+	struct plan_state kept;	/* what the state file keeps for it */
 	char *fetched[8];	/* cache paths, owned */
 	char dir[4096];
 	int made_dir;
@@ -379,12 +380,11 @@ static int decide_release(struct target *t, struct planned *pl)
 	site_rel = xstrdup(plan_release(&t->s));
 	state_pkg_release(t->st, key.data, digest, site_rel,
 			  plan_release_set(&t->s), pl->release, &raised);
+	pl->po.release = pl->release;
 	if (strcmp(pl->release, site_rel)) {
-		plan_set_release(&t->s, pl->release);
 		pkg_release(&pl->p);
 		pkg_init(&pl->p);
 		r = plan_pkg(&t->s, &t->v, &pl->po, &pl->p);
-		plan_set_release(&t->s, site_rel);
 	}
 	if (raised)
 		info("%s%s%s %s: the content changed, so the release is now "
@@ -417,6 +417,7 @@ static int plan_all(struct target *t, int64_t mtime)
 			pl->po.binary = a->binary;
 			pl->po.binary_sha256 = a->sha256;
 			pl->po.mtime = mtime;
+			pl->po.state = &t->kept;
 			pkg_init(&pl->p);
 			if (plan_pkg(&t->s, &t->v, &pl->po, &pl->p) < 0 ||
 			    decide_release(t, pl) < 0)
@@ -428,18 +429,16 @@ static int plan_all(struct target *t, int64_t mtime)
 
 static int write_all(struct target *t)
 {
-	char *site_rel = xstrdup(plan_release(&t->s));
 	size_t i;
 	int r = 0;
 
 	for (i = 0; !r && i < t->nr_pkgs; i++) {
-		/* the file name carries the package's own release */
-		plan_set_release(&t->s, t->pkgs[i].release);
+		/* the file name carries the package's own release (the
+		 * array moved since it was planned) */
+		t->pkgs[i].po.release = t->pkgs[i].release;
 		r = write_one(t->stage, &t->s, &t->v, &t->pkgs[i].po,
 			      t->plan.secrets, &t->pkgs[i].p, t->dir);
 	}
-	plan_set_release(&t->s, site_rel);
-	free(site_rel);
 	return r;
 }
 
@@ -452,9 +451,9 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 	size_t i;
 
 	if (site_load_view(&t->s, base, host) < 0 ||
-	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
+	    state_apply(st, &t->s, STATE_CREATE, &t->kept) < 0 ||
 	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0 ||
-	    keypair_apply(st, &t->s, &t->v, STATE_CREATE) < 0)
+	    keypair_apply(st, &t->s, &t->v, STATE_CREATE, &t->kept) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
 		return error("output path '%s' is too long", outdir);
@@ -463,7 +462,7 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 		t->dir[strlen(outdir)] = '/';
 		memcpy(t->dir + strlen(outdir) + 1, host, strlen(host) + 1);
 	}
-	plan_host_init(&t->plan, &t->s, only);
+	plan_host_init(&t->plan, &t->s, &t->kept, only);
 	for (i = 0; i < t->plan.nr_arches; i++) {
 		struct plan_arch *a = &t->plan.arches[i];
 		const struct loc *loc;
@@ -608,6 +607,7 @@ static void release_targets(struct target *targets, size_t n, int failed)
 			pkg_release(&targets[i].pkgs[j].p);
 		free(targets[i].pkgs);
 		site_release(&targets[i].s);
+		plan_state_release(&targets[i].kept);
 		for (j = 0; j < ARRAY_SIZE(targets[i].fetched); j++)
 			free(targets[i].fetched[j]);
 	}

@@ -37,7 +37,7 @@ static int check_one(const char *path, const char *host)
 	if (site_load_host(&s, path, host) < 0)
 		goto out;
 	plan_unit_init(&u, &s);
-	plan_config_init(&pc, &s);
+	plan_config_init(&pc, &s, NULL);
 	if (site_fixed_version(&s, NULL, &v) == 0 &&
 	    render_config(&s, &pc, &v, &b) == 0 &&
 	    render_unit(&s, &pc, &u, &v, &b) == 0)

@@ -45,6 +45,7 @@ struct target {
 	const char *host;	/* NULL for the whole site */
 	const char *name;	/* server_name, borrowed from s */
 	int enabled;		/* enable_server_management */
+	struct plan_state kept;	/* passkey and keys from the state file */
 };
 
 struct reg_opts {
@@ -148,7 +149,9 @@ static int outbound(const struct site *s)
 static void want_init(struct want *w, const struct target *t)
 {
 	const struct site *s = &t->s;
-	const struct sval *pk = site_get(s, "server_passkey");
+	const struct sval *pk = t->kept.server_passkey
+					? t->kept.server_passkey
+					: site_get(s, "server_passkey");
 	const char *addr = site_str(s, "server_address");
 
 	if (outbound(s)) {
@@ -486,9 +489,10 @@ static int v2_keys(const struct core *c, struct state *st, struct target *t,
 		state_map_put(st, &st->core_keys, url, c->public_key.data);
 	}
 	if (keypair_apply(st, &t->s, &v,
-			  o->rotate_keys ? STATE_ROTATE : STATE_CREATE) < 0)
+			  o->rotate_keys ? STATE_ROTATE : STATE_CREATE,
+			  &t->kept) < 0)
 		return -1;
-	return keypair_public(&t->s, &w->public_key);
+	return keypair_public(&t->s, &t->kept, &w->public_key);
 }
 
 /* What a saved run means for the packages. */
@@ -507,7 +511,7 @@ static void say_news(const struct target *t, const struct reg_opts *o,
 		printf("%s: pinned Komodo Core's public key; build %s again so "
 		       "Periphery accepts only this Core\n",
 		       t->name, pkgs);
-	if (o->rotate_keys && keypair_managed(&t->s))
+	if (o->rotate_keys && keypair_managed(&t->kept))
 		printf("%s: new key pair; Core has its public key: build and "
 		       "redeploy %s%s%s (until then this Periphery cannot "
 		       "connect)\n",
@@ -539,8 +543,8 @@ static int register_one(struct core *c, struct target *t,
 
 	if (state_load(&st, o->path) < 0)
 		return -1;
-	if (state_apply(&st, &t->s, o->rotate ? STATE_ROTATE : STATE_CREATE) <
-	    0)
+	if (state_apply(&st, &t->s, o->rotate ? STATE_ROTATE : STATE_CREATE,
+			&t->kept) < 0)
 		goto out;
 	want_init(&w, t);
 	if (v2_keys(c, &st, t, o, &w, &news) < 0)
@@ -774,8 +778,10 @@ int cmd_register(int argc, char **argv)
 		goto out;
 	ret = register_all(ts, n, &o) < 0 ? 1 : 0;
 out:
-	for (i = 0; ts && i < n; i++)
+	for (i = 0; ts && i < n; i++) {
 		site_release(&ts[i].s);
+		plan_state_release(&ts[i].kept);
+	}
 	free(ts);
 	free(want);
 	site_release(&base);

@@ -37,20 +37,56 @@ int plan_release_set(const struct site *s)
 	return site_is_set(s, "package_release");
 }
 
-void plan_set_release(struct site *s, const char *release)
-{
-	site_set_str(s, "package_release", release);
-}
-
 void plan_filename(const struct site *s, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
-		   struct buf *out)
+		   const char *release, struct buf *out)
 {
 	f->filename(out, site_str(s, "package_name"), v->text,
-		    site_str(s, "package_release"), own_arch(f, arch));
+		    release ? release : plan_release(s), own_arch(f, arch));
 }
 
-int plan_has_secrets(const struct site *s)
+void plan_state_release(struct plan_state *ps)
+{
+	sval_free(ps->server_passkey);
+	sval_free(ps->private_key);
+	sval_free(ps->overwrite_key_files);
+	sval_free(ps->core_public_keys);
+	memset(ps, 0, sizeof(*ps));
+}
+
+struct sval *plan_state_value(const struct site *s, const char *key,
+			      const char *value, int secret)
+{
+	struct sval *v = sval_scalar(value, site_loc(s, key));
+
+	/* keys and passkeys are strings, as site_load() types them; the
+	 * plain YAML "true" is no quoted text */
+	v->secret = secret;
+	v->quoted = secret;
+	return v;
+}
+
+void plan_state_names(const struct plan_state *ps, struct sval *map)
+{
+	const struct {
+		const char *key;
+		const struct sval *v;
+	} kept[] = {
+		{ "server_passkey", ps ? ps->server_passkey : NULL },
+		{ "komodo_private_key", ps ? ps->private_key : NULL },
+		{ "allow_overwrite_key_files",
+		  ps ? ps->overwrite_key_files : NULL },
+		{ "komodo_core_public_key", ps ? ps->core_public_keys : NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		if (kept[i].v)
+			sval_map_put(map, kept[i].key, NULL,
+				     sval_copy(kept[i].v));
+}
+
+int plan_has_secrets(const struct site *s, const struct plan_state *ps)
 {
 	static const char *const shipped_secrets[] = {
 		"komodo_passkeys",	 "passkey",
@@ -61,6 +97,10 @@ int plan_has_secrets(const struct site *s)
 	};
 	size_t i;
 
+	if (ps && ((ps->server_passkey &&
+		    sval_any_secret(ps->server_passkey)) ||
+		   (ps->private_key && sval_any_secret(ps->private_key))))
+		return 1;
 	for (i = 0; i < ARRAY_SIZE(shipped_secrets); i++)
 		if (sval_any_secret(site_get(s, shipped_secrets[i])))
 			return 1;
@@ -84,7 +124,7 @@ static enum pkg_compression compression(const struct site *s,
 }
 
 void plan_host_init(struct plan_host *h, const struct site *s,
-		    const char *only)
+		    const struct plan_state *ps, const char *only)
 {
 	const struct sval *arches = site_get(s, "package_architectures");
 	const struct sval *formats = site_get(s, "package_formats");
@@ -120,7 +160,7 @@ void plan_host_init(struct plan_host *h, const struct site *s,
 	}
 	h->system_scope =
 		!strcmp(site_str(s, "komodo_service_scope"), "system");
-	h->secrets = plan_has_secrets(s);
+	h->secrets = plan_has_secrets(s, ps);
 }
 
 /* ---- scripts --------------------------------------------------------------- */
@@ -148,8 +188,8 @@ static void put(struct sval *m, const char *k, const char *v)
 }
 
 int plan_script(const struct site *s, const struct version *v,
-		const struct pkg_format *f, enum pkg_script slot,
-		struct buf *out)
+		const struct pkg_format *f, const struct plan_state *ps,
+		enum pkg_script slot, struct buf *out)
 {
 	const struct embedded *t = NULL;
 	const struct embedded *common = embedded_find("templates/common.sh");
@@ -170,6 +210,7 @@ int plan_script(const struct site *s, const struct version *v,
 		goto out; /* this format has no such script */
 	if (!common)
 		BUG("templates/common.sh is not embedded");
+	plan_state_names(ps, c.extra);
 	put(c.extra, "package", site_str(s, "package_name"));
 	put(c.extra, "format", f->name);
 	put(c.extra, "unit", UNIT_NAME);
@@ -322,7 +363,8 @@ static int add_docs(const struct site *s, const struct version *v,
 			 "%s (%s-%s) unstable; urgency=medium\n\n"
 			 "  * Komodo Periphery %s, built by pkgtool from the "
 			 "site file.\n\n -- %s  ",
-			 name, v->text, site_str(s, "package_release"),
+			 name, v->text,
+			 o->release ? o->release : plan_release(s),
 			 v->text, site_str(s, "package_maintainer"));
 		rfc2822(&text, o->mtime);
 		buf_addch(&text, '\n');
@@ -338,7 +380,8 @@ static int add_docs(const struct site *s, const struct version *v,
 }
 
 /* Overrides ship in the package, narrow, each with its reason. */
-static void add_lintian_overrides(const struct site *s, struct pkg *p)
+static void add_lintian_overrides(const struct site *s,
+				  const struct plan_config *pc, struct pkg *p)
 {
 	const char *name = site_str(s, "package_name");
 	const char *cfg = site_str(s, "komodo_config_path");
@@ -352,8 +395,7 @@ static void add_lintian_overrides(const struct site *s, struct pkg *p)
 	if (site_get(s, "komodo_extra_env")->n)
 		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 [%s]\n",
 			 name, ENV_FILE + 1);
-	if (site_str(s, "komodo_private_key")[0] &&
-	    !starts_with(site_str(s, "komodo_private_key"), "file:"))
+	if (pc->private_key.s[0] && !starts_with(pc->private_key.s, "file:"))
 		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 "
 			     "[%s/periphery.key]\n",
 			 name, KEYS_DIR + 1);
@@ -420,7 +462,7 @@ static void set_metadata(const struct site *s, const struct version *v,
 
 	p->name = xstrdup(site_str(s, "package_name"));
 	p->version = xstrdup(v->text);
-	p->release = xstrdup(site_str(s, "package_release"));
+	p->release = xstrdup(o->release ? o->release : plan_release(s));
 	p->arch = xstrdup(own_arch(o->format, o->arch));
 	p->maintainer = xstrdup(site_str(s, "package_maintainer"));
 	p->summary = xstrdup("Agent that connects this host to Komodo Core");
@@ -473,7 +515,15 @@ void plan_unit_init(struct plan_unit *u, const struct site *s)
 	u->overrides = site_get(s, "komodo_service_overrides");
 }
 
-void plan_config_init(struct plan_config *c, const struct site *s)
+/* A value the state file keeps for the server, over the site's. */
+static void str_kept(struct plan_str *d, const struct sval *kept)
+{
+	if (kept)
+		d->s = kept->str;
+}
+
+void plan_config_init(struct plan_config *c, const struct site *s,
+		      const struct plan_state *ps)
 {
 	str_init(&c->root_dir, s, "komodo_root_directory");
 	str_init(&c->repo_dir, s, "komodo_repo_dir");
@@ -522,6 +572,13 @@ void plan_config_init(struct plan_config *c, const struct site *s)
 	c->agent_secrets = site_get(s, "komodo_agent_secrets");
 	c->extra_env = site_get(s, "komodo_extra_env");
 	c->template = site_str(s, "komodo_config_file_template");
+	c->state = ps;
+	if (!ps)
+		return;
+	str_kept(&c->server_passkey, ps->server_passkey);
+	str_kept(&c->private_key, ps->private_key);
+	if (ps->core_public_keys)
+		c->core_public_keys = ps->core_public_keys;
 }
 
 int plan_pkg(const struct site *s, const struct version *v,
@@ -536,7 +593,7 @@ int plan_pkg(const struct site *s, const struct version *v,
 	int r = -1, slot;
 
 	plan_unit_init(&u, s);
-	plan_config_init(&pc, s);
+	plan_config_init(&pc, s, o->state);
 	sys = u.system_scope;
 	set_metadata(s, v, o, p);
 
@@ -596,12 +653,12 @@ int plan_pkg(const struct site *s, const struct version *v,
 	if (add_docs(s, v, o, p) < 0)
 		goto out;
 	if (o->format->flags & PKGF_DEBIAN_DOCS)
-		add_lintian_overrides(s, p);
+		add_lintian_overrides(s, &pc, p);
 
 	for (slot = (int)o->format->first_script;
 	     slot <= (int)o->format->last_script; slot++) {
-		if (plan_script(s, v, o->format, (enum pkg_script)slot,
-				&p->scripts[slot]) < 0)
+		if (plan_script(s, v, o->format, o->state,
+				(enum pkg_script)slot, &p->scripts[slot]) < 0)
 			goto out;
 	}
 	pkg_add_parents(p);

@@ -16,6 +16,27 @@
 #include "site.h"
 #include "version.h"
 
+/*
+ * What the state file (state.h) adds to one server's validated site,
+ * which it never changes: state_apply() and keypair_apply() fill this and
+ * the plan reads it over the site's values. NULL: the site's value. Each
+ * sval keeps the site variable's location and is owned here;
+ * plan_state_release() frees (and wipes) them.
+ */
+struct plan_state {
+	struct sval *server_passkey;	/* generated (generate_server_passkey) */
+	struct sval *private_key;	/* the v2 key pkgtool keeps */
+	struct sval *overwrite_key_files; /* "true" with a kept key */
+	struct sval *core_public_keys;	/* the Core key register pinned */
+};
+void plan_state_release(struct plan_state *ps);
+/* A kept value for the site variable key, at its location. */
+struct sval *plan_state_value(const struct site *s, const char *key,
+			      const char *value, int secret);
+/* Puts copies of what ps holds into map under their site names, so that a
+ * template naming them sees what the package ships. */
+void plan_state_names(const struct plan_state *ps, struct sval *map);
+
 struct plan_opts {
 	const struct pkg_format *format;
 	const char *arch;	/* deb name: amd64 / arm64 */
@@ -23,6 +44,8 @@ struct plan_opts {
 	const char *binary_sha256; /* hex, recorded in the doc folder */
 	int64_t mtime;		/* SOURCE_DATE_EPOCH */
 	enum pkg_compression comp;
+	const struct plan_state *state;	/* NULL: nothing kept */
+	const char *release;	/* NULL: the site's package_release */
 };
 
 /*
@@ -102,30 +125,33 @@ struct plan_config {
 	const struct sval *git_providers, *registry_providers;
 	const struct sval *agent_secrets, *extra_env;
 	const char *template;		/* komodo_config_file_template */
+	const struct plan_state *state;	/* for template lookups; NULL */
 };
-void plan_config_init(struct plan_config *c, const struct site *s);
+/* ps: what the state file keeps for this server, or NULL. */
+void plan_config_init(struct plan_config *c, const struct site *s,
+		      const struct plan_state *ps);
 
 /* only: one format name (--format) or NULL for the site's list. */
 void plan_host_init(struct plan_host *h, const struct site *s,
-		    const char *only);
+		    const struct plan_state *ps, const char *only);
 
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p);
 /* 1 when the package will carry secrets (the output file is then 0600). */
-int plan_has_secrets(const struct site *s);
-/* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb. */
-/* The package release: the site's package_release (plan_release_set():
- * written in the site, which then always wins), or one the state raised
- * and plan_set_release() put in its place (cmd_build, state.h). */
+int plan_has_secrets(const struct site *s, const struct plan_state *ps);
+/* The site's package release (plan_release_set(): written in the site,
+ * which then always wins); the state may raise it per package
+ * (cmd_build, state.h), which plan_opts.release then carries. */
 const char *plan_release(const struct site *s);
 int plan_release_set(const struct site *s);
-void plan_set_release(struct site *s, const char *release);
+/* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb; release
+ * NULL: the site's. */
 void plan_filename(const struct site *s, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
-		   struct buf *out);
+		   const char *release, struct buf *out);
 /* The maintainer-script text for slot, as plan_pkg() would ship it. */
 int plan_script(const struct site *s, const struct version *v,
-		const struct pkg_format *f, enum pkg_script slot,
-		struct buf *out);
+		const struct pkg_format *f, const struct plan_state *ps,
+		enum pkg_script slot, struct buf *out);
 
 #endif

@@ -367,6 +367,7 @@ int render_template(const struct site *s, const struct plan_config *pc,
 	sval_map_put(l.extra, "periphery_bin", NULL,
 		     sval_scalar(PERIPHERY_BIN, NULL));
 	sval_map_put(l.extra, "merged_passkeys", NULL, pk);
+	plan_state_names(pc->state, l.extra);
 	if (buf_read_file(&src, path) < 0)
 		r = error_at(site_loc(s, var), "cannot read '%s'", path);
 	else

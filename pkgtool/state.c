@@ -387,7 +387,8 @@ out:
 	return r;
 }
 
-int state_apply(struct state *st, struct site *s, enum state_mode mode)
+int state_apply(struct state *st, const struct site *s, enum state_mode mode,
+		struct plan_state *ps)
 {
 	const char *server = s->host ? s->host : SITE_KEY;
 	char key[33];
@@ -398,7 +399,9 @@ int state_apply(struct state *st, struct site *s, enum state_mode mode)
 		return 0;
 	for (i = 0; mode != STATE_ROTATE && i < st->n; i++)
 		if (!strcmp(st->servers[i], server)) {
-			site_set_secret(s, "server_passkey", st->passkeys[i]);
+			sval_free(ps->server_passkey);
+			ps->server_passkey = plan_state_value(
+				s, "server_passkey", st->passkeys[i], 1);
 			return 0;
 		}
 	if (mode == STATE_READ)
@@ -406,7 +409,8 @@ int state_apply(struct state *st, struct site *s, enum state_mode mode)
 	if (passkey_generate(key) < 0)
 		return -1;
 	put(st, server, key);
-	site_set_secret(s, "server_passkey", key);
+	sval_free(ps->server_passkey);
+	ps->server_passkey = plan_state_value(s, "server_passkey", key, 1);
 	explicit_bzero(key, sizeof(key));
 	st->dirty = 1;
 	return 0;

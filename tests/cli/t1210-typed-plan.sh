@@ -18,4 +18,9 @@ test_expect_success 'render.c looks up no site key by name' \
 test_expect_success 'the plan fills both structs in one place (plan.c)' \
 	'grep -q "^void plan_unit_init" "$SRC/plan.c" &&
 	 grep -q "^void plan_config_init" "$SRC/plan.c"'
+# the state file's passkeys, keys and releases go into the plan
+# (struct plan_state, plan_opts.release), never back into the site
+test_expect_success 'nothing writes into a validated site (site_set_*)' \
+	'! grep -n "site_set_\(secret\|value\|str\)\|plan_set_release" \
+		"$SRC"/*.c "$SRC"/*.h'
 test_done
