@@ -355,6 +355,7 @@ struct target {
 	struct version v;
 	struct plan_host plan;	/* the host's build decisions */
 	struct plan_state kept;	/* what the state file keeps for it */
+	struct plan_source src;	/* where its agent comes from */
 	char *fetched[8];	/* cache paths, owned */
 	char dir[4096];
 	int made_dir;
@@ -448,12 +449,16 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 		   const char *only, int64_t mtime, struct state *st,
 		   const struct fetch_opts *fo)
 {
+	struct plan_server srv;
 	size_t i;
 
-	if (site_load_view(&t->s, base, host) < 0 ||
-	    state_apply(st, &t->s, STATE_CREATE, &t->kept) < 0 ||
-	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0 ||
-	    keypair_apply(st, &t->s, &t->v, STATE_CREATE, &t->kept) < 0)
+	if (site_load_view(&t->s, base, host) < 0)
+		return -1;
+	plan_source_init(&t->src, &t->s);
+	plan_server_init(&srv, &t->s);
+	if (state_apply(st, &srv, STATE_CREATE, &t->kept) < 0 ||
+	    resolve_version(&t->src, NULL, fo->cacert, &t->v) < 0 ||
+	    keypair_apply(st, &srv, &t->v, STATE_CREATE, &t->kept) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
 		return error("output path '%s' is too long", outdir);
@@ -472,7 +477,7 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 			return -1;
 		if (b > 0) {
 			/* fetch_binary() hashed and verified it */
-			if (fetch_binary(&t->s, &t->v, a->name, fo,
+			if (fetch_binary(&t->src, &t->v, a->name, fo,
 					 &t->fetched[i], a->sha256) < 0 ||
 			    check_fetched(t->fetched[i], a->name) < 0)
 				return -1;

@@ -63,6 +63,8 @@ int cmd_render(int argc, char **argv)
 	struct site s;
 	struct state st;
 	struct plan_state kept;
+	struct plan_source src;
+	struct plan_server srv;
 	struct plan_config pc;
 	struct plan_unit u;
 	struct version v;
@@ -85,11 +87,14 @@ int cmd_render(int argc, char **argv)
 		what = argv[optind + 1];
 	memset(&st, 0, sizeof(st));
 	memset(&kept, 0, sizeof(kept));
-	if (site_load_host(&s, argv[optind], host) < 0 ||
-	    state_load(&st, argv[optind]) < 0 ||
-	    state_apply(&st, &s, STATE_READ, &kept) < 0 ||
-	    site_fixed_version(&s, ver, &v) < 0 ||
-	    keypair_apply(&st, &s, &v, STATE_READ, &kept) < 0)
+	if (site_load_host(&s, argv[optind], host) < 0)
+		goto out;
+	plan_source_init(&src, &s);
+	plan_server_init(&srv, &s);
+	if (state_load(&st, argv[optind]) < 0 ||
+	    state_apply(&st, &srv, STATE_READ, &kept) < 0 ||
+	    plan_fixed_version(&src, ver, &v) < 0 ||
+	    keypair_apply(&st, &srv, &v, STATE_READ, &kept) < 0)
 		goto out;
 	plan_unit_init(&u, &s);
 	plan_config_init(&pc, &s, &kept);

@@ -8,19 +8,11 @@
 #ifndef PKGTOOL_PKGTOOL_H
 #define PKGTOOL_PKGTOOL_H
 
-#include "site.h"
-#include "version.h"
-
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_register(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
-
-/* Shared by commands: the version a site builds, when it is a fixed tag
- * (latest/core need the network and are resolved by the caller). */
-int site_fixed_version(const struct site *s, const char *override,
-		       struct version *v);
 
 #endif

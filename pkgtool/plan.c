@@ -54,10 +54,10 @@ void plan_state_release(struct plan_state *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-struct sval *plan_state_value(const struct site *s, const char *key,
-			      const char *value, int secret)
+struct sval *plan_state_value(const struct loc *loc, const char *value,
+			      int secret)
 {
-	struct sval *v = sval_scalar(value, site_loc(s, key));
+	struct sval *v = sval_scalar(value, loc);
 
 	/* keys and passkeys are strings, as site_load() types them; the
 	 * plain YAML "true" is no quoted text */
@@ -511,7 +511,7 @@ void plan_unit_init(struct plan_unit *u, const struct site *s)
 	str_init(&u->config_path, s, "komodo_config_path");
 	for (i = 0; i < ARRAY_SIZE(rw); i++)
 		str_init(&u->rw[i], s, rw[i]);
-	u->template = site_str(s, "komodo_service_file_template");
+	str_init(&u->template, s, "komodo_service_file_template");
 	u->overrides = site_get(s, "komodo_service_overrides");
 }
 
@@ -571,7 +571,7 @@ void plan_config_init(struct plan_config *c, const struct site *s,
 	c->registry_providers = site_get(s, "komodo_registry_providers");
 	c->agent_secrets = site_get(s, "komodo_agent_secrets");
 	c->extra_env = site_get(s, "komodo_extra_env");
-	c->template = site_str(s, "komodo_config_file_template");
+	str_init(&c->template, s, "komodo_config_file_template");
 	c->state = ps;
 	if (!ps)
 		return;

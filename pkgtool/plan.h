@@ -30,9 +30,9 @@ struct plan_state {
 	struct sval *core_public_keys;	/* the Core key register pinned */
 };
 void plan_state_release(struct plan_state *ps);
-/* A kept value for the site variable key, at its location. */
-struct sval *plan_state_value(const struct site *s, const char *key,
-			      const char *value, int secret);
+/* A kept value of a site variable, at loc (where the site set it). */
+struct sval *plan_state_value(const struct loc *loc, const char *value,
+			      int secret);
 /* Puts copies of what ps holds into map under their site names, so that a
  * template naming them sees what the package ships. */
 void plan_state_names(const struct plan_state *ps, struct sval *map);
@@ -90,7 +90,7 @@ struct plan_unit {
 	struct plan_str user, group, uid, gid, home, config_path;
 	/* ReadWritePaths=, in order: home, root, repo, stack, build dir */
 	struct plan_str rw[5];
-	const char *template;		/* komodo_service_file_template */
+	struct plan_str template;	/* komodo_service_file_template */
 	const struct sval *overrides;	/* komodo_service_overrides */
 };
 void plan_unit_init(struct plan_unit *u, const struct site *s);
@@ -124,12 +124,69 @@ struct plan_config {
 	struct plan_str log_service_name, log_pretty, log_pretty_startup;
 	const struct sval *git_providers, *registry_providers;
 	const struct sval *agent_secrets, *extra_env;
-	const char *template;		/* komodo_config_file_template */
+	struct plan_str template;	/* komodo_config_file_template */
 	const struct plan_state *state;	/* for template lookups; NULL */
 };
 /* ps: what the state file keeps for this server, or NULL. */
 void plan_config_init(struct plan_config *c, const struct site *s,
 		      const struct plan_state *ps);
+
+/* A Komodo Core and the API key to reach it ("" when not set). */
+struct plan_core {
+	const char *url;		/* komodo_core_http_address */
+	const char *api_key, *api_secret;
+};
+
+/*
+ * Where the agent comes from: what resolve.c, fetch.c and fetch read,
+ * taken from the site once (plan_source_init(), plan_server.c).
+ * Pointers into the site, which must outlive it.
+ */
+struct plan_source {
+	struct plan_str version;	/* a tag, "latest" or "core" */
+	const char *github_api_url;
+	const char *download_base_url;	/* <base>/v<version>/<asset> */
+	int forge;			/* Komodo's forge, not the base URL */
+	const char *asset;		/* komodo_bin: asset name, or "" */
+	const struct sval *pinned_sha256; /* hex, or a map per arch */
+	const struct sval *arches;	/* package_architectures */
+	struct plan_core core;
+};
+void plan_source_init(struct plan_source *src, const struct site *s);
+/* The version src builds when it is a fixed tag (override: a
+ * --komodo-version value); latest and core need the network
+ * (resolve_version()) and are an error here. */
+int plan_fixed_version(const struct plan_source *src, const char *override,
+		       struct version *v);
+
+/*
+ * One server as register, the state file (state_apply()) and the v2 keys
+ * (keypair.c) see it, from the site once (plan_server_init(),
+ * plan_server.c). Pointers into the site, which must outlive it.
+ */
+struct plan_server {
+	const char *site_path;		/* for messages */
+	const char *host;		/* NULL: the site is one server */
+	const char *host_address;	/* ansible_host / address, or NULL */
+	const char *name;		/* server_name */
+	int enabled;			/* enable_server_management */
+	struct plan_core core;
+	const char *address;		/* server_address, or "" */
+	int outbound;			/* v2: Periphery dials Core */
+	int inbound;			/* komodo_server_enabled */
+	int ssl;			/* komodo_ssl_enabled */
+	long port;			/* komodo_periphery_port */
+	const char *connect_as;		/* komodo_connect_as */
+	/* server_passkey; *_set: written in the site file itself */
+	const struct sval *passkey;
+	int passkey_set, generate_passkey;
+	struct plan_str private_key;	/* komodo_private_key */
+	int private_key_set;
+	const struct loc *overwrite_key_files_loc;
+	int overwrite_key_files_set;	/* allow_overwrite_key_files */
+	const struct sval *core_public_keys; /* komodo_core_public_key */
+};
+void plan_server_init(struct plan_server *srv, const struct site *s);
 
 /* only: one format name (--format) or NULL for the site's list. */
 void plan_host_init(struct plan_host *h, const struct site *s,

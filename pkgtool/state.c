@@ -387,21 +387,22 @@ out:
 	return r;
 }
 
-int state_apply(struct state *st, const struct site *s, enum state_mode mode,
-		struct plan_state *ps)
+int state_apply(struct state *st, const struct plan_server *srv,
+		enum state_mode mode, struct plan_state *ps)
 {
-	const char *server = s->host ? s->host : SITE_KEY;
+	const char *server = srv->host ? srv->host : SITE_KEY;
+	const struct sval *own = srv->passkey;
 	char key[33];
 	size_t i;
 
-	if (!site_bool(s, "generate_server_passkey") ||
-	    site_str(s, "server_passkey")[0])
+	if (!srv->generate_passkey ||
+	    (own->type == SV_SCALAR && own->str[0]))
 		return 0;
 	for (i = 0; mode != STATE_ROTATE && i < st->n; i++)
 		if (!strcmp(st->servers[i], server)) {
 			sval_free(ps->server_passkey);
 			ps->server_passkey = plan_state_value(
-				s, "server_passkey", st->passkeys[i], 1);
+				&own->loc, st->passkeys[i], 1);
 			return 0;
 		}
 	if (mode == STATE_READ)
@@ -410,7 +411,7 @@ int state_apply(struct state *st, const struct site *s, enum state_mode mode,
 		return -1;
 	put(st, server, key);
 	sval_free(ps->server_passkey);
-	ps->server_passkey = plan_state_value(s, "server_passkey", key, 1);
+	ps->server_passkey = plan_state_value(&own->loc, key, 1);
 	explicit_bzero(key, sizeof(key));
 	st->dirty = 1;
 	return 0;

@@ -55,10 +55,10 @@ enum state_mode {
 	STATE_ROTATE	/* always make a new one (register --rotate-passkeys) */
 };
 
-/* Sets ps->server_passkey to the server's generated passkey when s asks
+/* Sets ps->server_passkey to the server's generated passkey when srv asks
  * for generation and sets no server_passkey. */
-int state_apply(struct state *st, const struct site *s, enum state_mode mode,
-		struct plan_state *ps);
+int state_apply(struct state *st, const struct plan_server *srv,
+		enum state_mode mode, struct plan_state *ps);
 /* Writes the file if anything changed. */
 int state_save(struct state *st);
 void state_release(struct state *st);
