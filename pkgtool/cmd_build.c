@@ -372,17 +372,17 @@ struct target {
 static int decide_release(struct target *t, struct planned *pl)
 {
 	struct buf key = BUF_INIT;
-	char digest[65], *site_rel;
+	const struct plan_package *pp = &t->plan.pkg;
+	char digest[65];
 	int raised, r = 0;
 
 	pkg_content_digest(&pl->p, pl->po.binary_sha256, digest);
 	buf_addf(&key, "%s/%s/%s/%s", t->s.host ? t->s.host : "_site",
 		 pl->po.format->name, pl->po.arch, pl->p.version);
-	site_rel = xstrdup(plan_release(&t->s));
-	state_pkg_release(t->st, key.data, digest, site_rel,
-			  plan_release_set(&t->s), pl->release, &raised);
+	state_pkg_release(t->st, key.data, digest, pp->release,
+			  pp->release_set, pl->release, &raised);
 	pl->po.release = pl->release;
-	if (strcmp(pl->release, site_rel)) {
+	if (strcmp(pl->release, pp->release)) {
 		pkg_release(&pl->p);
 		pkg_init(&pl->p);
 		r = plan_pkg(&t->s, &t->v, &pl->po, &pl->p);
@@ -392,7 +392,6 @@ static int decide_release(struct target *t, struct planned *pl)
 		     "%s (version %s-%s)", t->s.host ? t->s.host : "",
 		     t->s.host ? ": " : "", pl->po.format->name, pl->po.arch,
 		     pl->release, pl->p.version, pl->release);
-	free(site_rel);
 	buf_release(&key);
 	return r;
 }

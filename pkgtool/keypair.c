@@ -83,8 +83,9 @@ static void core_key(struct state *st, const struct plan_server *srv,
 				"'komodo_core_public_key', and build again",
 				srv->site_path, srv->host ? ": " : "",
 				srv->host ? srv->host : "",
-				srv->inbound ? "accepts any Core key"
-					     : "trusts the first Core it reaches");
+				srv->inbound
+					? "accepts any Core key"
+					: "trusts the first Core it reaches");
 		return;
 	}
 	sval_free(ps->core_public_keys);

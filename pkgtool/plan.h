@@ -24,7 +24,7 @@
  * plan_state_release() frees (and wipes) them.
  */
 struct plan_state {
-	struct sval *server_passkey;	/* generated (generate_server_passkey) */
+	struct sval *server_passkey;	/* generate_server_passkey's */
 	struct sval *private_key;	/* the v2 key pkgtool keeps */
 	struct sval *overwrite_key_files; /* "true" with a kept key */
 	struct sval *core_public_keys;	/* the Core key register pinned */
@@ -49,6 +49,24 @@ struct plan_opts {
 };
 
 /*
+ * The package's own fields and the few site values its docs, scripts and
+ * /etc layout name, from the site once (plan_package_init(),
+ * plan_fill.c). Pointers into the site, which must outlive it.
+ */
+struct plan_package {
+	const char *name;		/* package_name */
+	const char *release;		/* package_release */
+	int release_set;		/* written in the site file: it wins */
+	const char *maintainer;		/* package_maintainer */
+	const char *user;		/* komodo_user */
+	const char *config_path;	/* komodo_config_path */
+	int system_scope;		/* komodo_service_scope: system */
+	int delete_user;		/* allow_delete_komodo_user */
+	int extra_env;			/* komodo_extra_env has entries */
+};
+void plan_package_init(struct plan_package *pp, const struct site *s);
+
+/*
  * A host's build decisions, taken from the site once (plan_host_init());
  * the build reads these typed fields and no site key after it. Strings
  * point into the site, which must outlive the plan. The agent binary of
@@ -68,6 +86,7 @@ struct plan_host {
 		enum pkg_compression comp;
 	} formats[8];
 	size_t nr_formats;
+	struct plan_package pkg;
 	int system_scope;
 	int secrets;		/* the packages carry secrets (mode 0600) */
 };
@@ -196,13 +215,9 @@ int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p);
 /* 1 when the package will carry secrets (the output file is then 0600). */
 int plan_has_secrets(const struct site *s, const struct plan_state *ps);
-/* The site's package release (plan_release_set(): written in the site,
- * which then always wins); the state may raise it per package
- * (cmd_build, state.h), which plan_opts.release then carries. */
-const char *plan_release(const struct site *s);
-int plan_release_set(const struct site *s);
 /* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb; release
- * NULL: the site's. */
+ * NULL: the site's package_release (the state may raise it per package:
+ * cmd_build, state.h, plan_opts.release). */
 void plan_filename(const struct site *s, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
 		   const char *release, struct buf *out);

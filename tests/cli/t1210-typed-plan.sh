@@ -28,9 +28,13 @@ test_expect_success 'unit.c looks up no site key by name' \
 	'no_literal_lookup unit.c'
 test_expect_success 'render.c looks up no site key by name' \
 	'no_literal_lookup render.c'
-test_expect_success 'the plan fills both structs in one place (plan.c)' \
-	'grep -q "^void plan_unit_init" "$SRC/plan.c" &&
-	 grep -q "^void plan_config_init" "$SRC/plan.c"'
+# one filler per struct, in one of the plan's files
+test_expect_success 'each typed struct has one filler in plan*.c' '
+	for f in unit config package source server host; do
+		test "$(cat "$SRC"/plan*.c |
+			grep -c "^void plan_${f}_init(")" = 1 || exit 1
+	done
+'
 test_expect_success 'no file but plan*.c and site*.c looks a key up by name' \
 	'! grep -nE "site_(get|str|bool|int|is_set|loc|lookup)\([^,]*, *\"" \
 		$(later_stages)'
