@@ -582,7 +582,7 @@ static int write_targets(struct target *targets, size_t n)
 		struct target *t = &targets[i];
 
 		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
-		     t->plan.system_scope ? "system" : "user",
+		     t->plan.pkg.system_scope ? "system" : "user",
 		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
 		if (write_all(t) < 0)
 			goto out;

@@ -1,5 +1,13 @@
-/* plan.h - decide what one package contains: site + version -> struct pkg
+/* plan.h - the typed plan: site -> structs every later stage reads, and
+ * site + version -> struct pkg
  * SPDX-License-Identifier: MIT
+ *
+ * The plan's files are the only ones that read the site by key: each
+ * struct below has one filler (plan_*_init(), in plan_fill.c and
+ * plan_server.c); render, the writers, fetch, resolve, register, keypair
+ * and state read typed fields (t1210 checks it). What the state file
+ * keeps for a server (struct plan_state) is read over the site, which is
+ * never changed after site_load().
  *
  * plan_pkg() renders every file and script for one format and architecture
  * and fills a struct pkg (initialised by the caller, released by the
@@ -87,7 +95,6 @@ struct plan_host {
 	} formats[8];
 	size_t nr_formats;
 	struct plan_package pkg;
-	int system_scope;
 	int secrets;		/* the packages carry secrets (mode 0600) */
 };
 

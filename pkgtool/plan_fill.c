@@ -146,7 +146,6 @@ void plan_host_init(struct plan_host *h, const struct site *s,
 		h->formats[h->nr_formats++].comp = compression(s, name);
 	}
 	plan_package_init(&h->pkg, s);
-	h->system_scope = h->pkg.system_scope;
 	h->secrets = plan_has_secrets(s, ps);
 }
 
