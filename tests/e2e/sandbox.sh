@@ -189,12 +189,14 @@ user_manager_directives() {
 }
 
 # The awkward unit runs a dumper in place of the agent: what it prints is
-# what systemd made of each quoted value.
+# what systemd made of each quoted value. It appears whole (renamed into
+# place): waitfor sees a non-empty file, which must not be half written.
 sandbox_readback() {
 	sc=$1
 	x sh -c 'cat >/usr/local/bin/argdump && chmod 755 /usr/local/bin/argdump' <<'EOF'
 #!/bin/sh
-{ printf 'arg=%s\n' "$@"; printf 'pwd=%s\n' "$(pwd)"; env | grep -E '^(HOME|UID|GID)=' | sort; } >"$HOME/dump"
+{ printf 'arg=%s\n' "$@"; printf 'pwd=%s\n' "$(pwd)"; env | grep -E '^(HOME|UID|GID)=' | sort; } >"$HOME/dump.part"
+mv "$HOME/dump.part" "$HOME/dump"
 EOF
 	x mkdir -p "$SBX_HOME" "/srv/repos %h"
 	x chown komodo "$SBX_HOME" "/srv/repos %h"
