@@ -240,6 +240,7 @@ static int write_one(struct cstage *stage, const struct site *s,
 		     int secret, struct pkg *p, const char *outdir)
 {
 	struct output *o;
+	struct plan_package pp;
 	struct cout bytes;
 	struct buf name = BUF_INIT;
 	int r = -1;
@@ -247,7 +248,7 @@ static int write_one(struct cstage *stage, const struct site *s,
 	if ((size_t)nr_outs == max_outs)
 		BUG("more packages than planned");
 	o = &outs[nr_outs];
-	plan_filename(s, v, po->format, po->arch, &name);
+	plan_filename(s, v, po->format, po->arch, po->release, &name);
 	if (strlen(outdir) + name.len + 16 > sizeof(o->tmp)) {
 		buf_release(&name);
 		return error("output path '%s' is too long", outdir);
@@ -255,8 +256,8 @@ static int write_one(struct cstage *stage, const struct site *s,
 	if ((size_t)snprintf(o->final, sizeof(o->final), "%s/%s", outdir,
 			     name.data) >= sizeof(o->final))
 		BUG("output path checked above");
-	outdir_pattern(po->format, site_str(s, "package_name"), po->arch,
-		       &name);
+	plan_package_init(&pp, s);
+	outdir_pattern(po->format, pp.name, po->arch, &name);
 	o->pattern = buf_detach(&name, NULL);
 	o->tmp[0] = '\0';
 	nr_outs++;
@@ -373,6 +374,8 @@ struct target {
 	struct site s;
 	struct version v;
 	struct plan_host plan;	/* the host's build decisions */
+	struct plan_state kept;	/* what the state file keeps for it */
+	struct plan_source src;	/* where its agent comes from */
 	char *fetched[8];	/* cache paths, owned */
 	char dir[4096];
 	int made_dir;
@@ -389,28 +392,26 @@ struct target {
 static int decide_release(struct target *t, struct planned *pl)
 {
 	struct buf key = BUF_INIT;
-	char digest[65], *site_rel;
+	const struct plan_package *pp = &t->plan.pkg;
+	char digest[65];
 	int raised, r = 0;
 
 	pkg_content_digest(&pl->p, pl->po.binary_sha256, digest);
 	buf_addf(&key, "%s/%s/%s/%s", t->s.host ? t->s.host : "_site",
 		 pl->po.format->name, pl->po.arch, pl->p.version);
-	site_rel = xstrdup(plan_release(&t->s));
-	state_pkg_release(t->st, key.data, digest, site_rel,
-			  plan_release_set(&t->s), pl->release, &raised);
-	if (strcmp(pl->release, site_rel)) {
-		plan_set_release(&t->s, pl->release);
+	state_pkg_release(t->st, key.data, digest, pp->release,
+			  pp->release_set, pl->release, &raised);
+	pl->po.release = pl->release;
+	if (strcmp(pl->release, pp->release)) {
 		pkg_release(&pl->p);
 		pkg_init(&pl->p);
 		r = plan_pkg(&t->s, &t->v, &pl->po, &pl->p);
-		plan_set_release(&t->s, site_rel);
 	}
 	if (raised)
 		info("%s%s%s %s: the content changed, so the release is now "
 		     "%s (version %s-%s)", t->s.host ? t->s.host : "",
 		     t->s.host ? ": " : "", pl->po.format->name, pl->po.arch,
 		     pl->release, pl->p.version, pl->release);
-	free(site_rel);
 	buf_release(&key);
 	return r;
 }
@@ -436,6 +437,7 @@ static int plan_all(struct target *t, int64_t mtime)
 			pl->po.binary = a->binary;
 			pl->po.binary_sha256 = a->sha256;
 			pl->po.mtime = mtime;
+			pl->po.state = &t->kept;
 			pkg_init(&pl->p);
 			if (plan_pkg(&t->s, &t->v, &pl->po, &pl->p) < 0 ||
 			    decide_release(t, pl) < 0)
@@ -447,18 +449,16 @@ static int plan_all(struct target *t, int64_t mtime)
 
 static int write_all(struct target *t)
 {
-	char *site_rel = xstrdup(plan_release(&t->s));
 	size_t i;
 	int r = 0;
 
 	for (i = 0; !r && i < t->nr_pkgs; i++) {
-		/* the file name carries the package's own release */
-		plan_set_release(&t->s, t->pkgs[i].release);
+		/* the file name carries the package's own release (the
+		 * array moved since it was planned) */
+		t->pkgs[i].po.release = t->pkgs[i].release;
 		r = write_one(t->stage, &t->s, &t->v, &t->pkgs[i].po,
 			      t->plan.secrets, &t->pkgs[i].p, t->dir);
 	}
-	plan_set_release(&t->s, site_rel);
-	free(site_rel);
 	return r;
 }
 
@@ -468,12 +468,16 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 		   const char *only, int64_t mtime, struct state *st,
 		   const struct fetch_opts *fo)
 {
+	struct plan_server srv;
 	size_t i;
 
-	if (site_load_view(&t->s, base, host) < 0 ||
-	    state_apply(st, &t->s, STATE_CREATE) < 0 ||
-	    resolve_version(&t->s, NULL, fo->cacert, &t->v) < 0 ||
-	    keypair_apply(st, &t->s, &t->v, STATE_CREATE) < 0)
+	if (site_load_view(&t->s, base, host) < 0)
+		return -1;
+	plan_source_init(&t->src, &t->s);
+	plan_server_init(&srv, &t->s);
+	if (state_apply(st, &srv, STATE_CREATE, &t->kept) < 0 ||
+	    resolve_version(&t->src, NULL, fo->cacert, &t->v) < 0 ||
+	    keypair_apply(st, &srv, &t->v, STATE_CREATE, &t->kept) < 0)
 		return -1;
 	if (strlen(outdir) + (host ? strlen(host) + 1 : 0) >= sizeof(t->dir))
 		return error("output path '%s' is too long", outdir);
@@ -482,7 +486,7 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 		t->dir[strlen(outdir)] = '/';
 		memcpy(t->dir + strlen(outdir) + 1, host, strlen(host) + 1);
 	}
-	plan_host_init(&t->plan, &t->s, only);
+	plan_host_init(&t->plan, &t->s, &t->kept, only);
 	for (i = 0; i < t->plan.nr_arches; i++) {
 		struct plan_arch *a = &t->plan.arches[i];
 		const struct loc *loc;
@@ -492,7 +496,7 @@ static int prepare(struct target *t, const struct site *base, const char *host,
 			return -1;
 		if (b > 0) {
 			/* fetch_binary() hashed and verified it */
-			if (fetch_binary(&t->s, &t->v, a->name, fo,
+			if (fetch_binary(&t->src, &t->v, a->name, fo,
 					 &t->fetched[i], a->sha256) < 0 ||
 			    check_fetched(t->fetched[i], a->name) < 0)
 				return -1;
@@ -598,7 +602,7 @@ static int write_targets(struct target *targets, size_t n)
 		struct target *t = &targets[i];
 
 		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
-		     t->plan.system_scope ? "system" : "user",
+		     t->plan.pkg.system_scope ? "system" : "user",
 		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
 		if (write_all(t) < 0)
 			goto out;
@@ -627,6 +631,7 @@ static void release_targets(struct target *targets, size_t n, int failed)
 			pkg_release(&targets[i].pkgs[j].p);
 		free(targets[i].pkgs);
 		site_release(&targets[i].s);
+		plan_state_release(&targets[i].kept);
 		for (j = 0; j < ARRAY_SIZE(targets[i].fetched); j++)
 			free(targets[i].fetched[j]);
 	}

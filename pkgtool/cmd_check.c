@@ -11,25 +11,12 @@
 #include "util.h"
 #include "banned.h"
 
-int site_fixed_version(const struct site *s, const char *override,
-		       struct version *v)
-{
-	const char *want = override ? override : site_str(s, "komodo_version");
-
-	if (!strcmp(want, "latest") || !strcmp(want, "core"))
-		return error_at(site_loc(s, "komodo_version"),
-				"'komodo_version: %s' is looked up on the "
-				"network by build and fetch; here give a tag "
-				"such as v1.19.5",
-				want);
-	return version_parse(v, want);
-}
-
 /* Loads one server's view of the site and renders what it would ship. */
 static int check_one(const char *path, const char *host)
 {
 	struct site s;
 	struct version v;
+	struct plan_source src;
 	struct plan_config pc;
 	struct plan_unit u;
 	struct buf b = BUF_INIT;
@@ -38,8 +25,9 @@ static int check_one(const char *path, const char *host)
 	if (site_load_host(&s, path, host) < 0)
 		goto out;
 	plan_unit_init(&u, &s);
-	plan_config_init(&pc, &s);
-	if (site_fixed_version(&s, NULL, &v) == 0 &&
+	plan_config_init(&pc, &s, NULL);
+	plan_source_init(&src, &s);
+	if (plan_fixed_version(&src, NULL, &v) == 0 &&
 	    render_config(&s, &pc, &v, &b) == 0 &&
 	    render_unit(&s, &pc, &u, &v, &b) == 0)
 		r = 0;

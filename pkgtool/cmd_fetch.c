@@ -15,6 +15,7 @@
 #include "digest.h"
 #include "fetch.h"
 #include "pkgtool.h"
+#include "plan.h"
 #include "resolve.h"
 #include "util.h"
 #include "banned.h"
@@ -43,7 +44,7 @@ int cmd_fetch(int argc, char **argv)
 {
 	struct fetch_opts fo = { 0 };
 	const char *ver = NULL;
-	const struct sval *arches;
+	struct plan_source src;
 	struct version v;
 	struct site s;
 	size_t i;
@@ -65,15 +66,16 @@ int cmd_fetch(int argc, char **argv)
 	if (optind + 1 != argc) {
 		return cli_usage(&fetch_cmd);
 	}
-	if (site_load(&s, argv[optind]) < 0 ||
-	    resolve_version(&s, ver, fo.cacert, &v) < 0)
+	if (site_load(&s, argv[optind]) < 0)
 		goto out;
-	arches = site_get(&s, "package_architectures");
-	for (i = 0; i < arches->n; i++) {
+	plan_source_init(&src, &s);
+	if (resolve_version(&src, ver, fo.cacert, &v) < 0)
+		goto out;
+	for (i = 0; i < src.arches->n; i++) {
 		char sha[SHA256_HEX_SIZE], *path;
 
-		if (fetch_binary(&s, &v, arches->items[i]->str, &fo, &path,
-				 sha) < 0)
+		if (fetch_binary(&src, &v, src.arches->items[i]->str, &fo,
+				 &path, sha) < 0)
 			goto out;
 		printf("%s  %s\n", sha, path);
 		free(path);

@@ -22,6 +22,7 @@
 #include "embedded.h"
 #include "fsutil.h"
 #include "pkgtool.h"
+#include "plan.h"
 #include "util.h"
 #include "version.h"
 #include "banned.h"
@@ -487,16 +488,21 @@ static void print_next_steps(const struct init_opts *o)
  * same loader as every site. */
 static int init_defaults(struct init_opts *o, struct site *s)
 {
+	struct plan_package pp;
+	struct plan_server srv;
+	struct plan_source src;
+
 	if (site_load_mem(s, "config/defaults.yml", "", 0, NULL) < 0)
 		return -1;
-	o->user = site_str(s, "komodo_user");
-	o->delete_user = site_bool(s, "allow_delete_komodo_user") ? "true"
-								   : "false";
-	o->port = site_int(s, "komodo_periphery_port");
+	plan_package_init(&pp, s);
+	plan_server_init(&srv, s);
+	plan_source_init(&src, s);
+	o->user = pp.user;
+	o->delete_user = pp.delete_user ? "true" : "false";
+	o->port = srv.port;
 	if (!o->scope)
-		o->scope = site_str(s, "komodo_service_scope");
-	if (!o->v.text[0] &&
-	    version_parse(&o->v, site_str(s, "komodo_version")) < 0)
+		o->scope = pp.system_scope ? "system" : "user";
+	if (!o->v.text[0] && plan_fixed_version(&src, NULL, &o->v) < 0)
 		return -1;
 	o->v2 = o->v.major >= 2;
 	return 0;

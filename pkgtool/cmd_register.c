@@ -44,7 +44,8 @@ struct target {
 	struct site s;
 	const char *host;	/* NULL for the whole site */
 	const char *name;	/* server_name, borrowed from s */
-	int enabled;		/* enable_server_management */
+	struct plan_server srv;	/* what register reads of s */
+	struct plan_state kept;	/* passkey and keys from the state file */
 };
 
 struct reg_opts {
@@ -110,9 +111,11 @@ static const char *where(const struct target *t)
 /* Checks what needs no Core; reports every problem of t. */
 static int target_check(const struct target *t)
 {
-	static const char *const creds[] = { "komodo_core_api_key",
-					     "komodo_core_api_secret" };
-	const struct site *s = &t->s;
+	const struct plan_server *s = &t->srv;
+	const struct {
+		const char *key, *value;
+	} creds[] = { { "komodo_core_api_key", s->core.api_key },
+		      { "komodo_core_api_secret", s->core.api_secret } };
 	size_t i;
 	int r = 0;
 
@@ -120,38 +123,31 @@ static int target_check(const struct target *t)
 		r = error("%s: 'server_name' is empty: set the name the server "
 			  "has in Komodo Core in the site file (a site "
 			  "without hosts: has no host name to use)",
-			  s->path);
-	if (!site_str(s, "komodo_core_http_address")[0])
+			  s->site_path);
+	if (!s->core.url[0])
 		r = error("%s: no Komodo Core URL for '%s': set "
 			  "'komodo_core_url' (or 'komodo_core_http_address', "
 			  "or 'komodo_core_address') %s",
-			  s->path, t->name, where(t));
+			  s->site_path, t->name, where(t));
 	for (i = 0; i < ARRAY_SIZE(creds); i++)
-		if (!site_str(s, creds[i])[0])
+		if (!creds[i].value[0])
 			r = error("%s: '%s' is missing for '%s': set it %s "
 				  "(a value, !env NAME or !file PATH)",
-				  s->path, creds[i], t->name, where(t));
+				  s->site_path, creds[i].key, t->name,
+				  where(t));
 	return r;
-}
-
-/* v2 Periphery that dials Core itself. */
-static int outbound(const struct site *s)
-{
-	const struct sval *a = site_get(s, "komodo_core_address");
-	int set = a->type == SV_SEQ ? a->n > 0
-				    : a->type == SV_SCALAR && a->str[0];
-
-	return set && !site_bool(s, "komodo_server_enabled");
 }
 
 /* Fills w (its address buf initialised by the caller). */
 static void want_init(struct want *w, const struct target *t)
 {
-	const struct site *s = &t->s;
-	const struct sval *pk = site_get(s, "server_passkey");
-	const char *addr = site_str(s, "server_address");
+	const struct plan_server *s = &t->srv;
+	const struct sval *pk = t->kept.server_passkey
+					? t->kept.server_passkey
+					: s->passkey;
+	const char *addr = s->address;
 
-	if (outbound(s)) {
+	if (s->outbound) {
 		/* no address: Core waits for it to connect as connect_as */
 	} else if (addr[0]) {
 		buf_addstr(&w->address, addr);
@@ -161,14 +157,13 @@ static void want_init(struct want *w, const struct target *t)
 						: t->name;
 
 		buf_addf(&w->address, "%s://%s%s%s:%ld",
-			 site_bool(s, "komodo_ssl_enabled") ? "https" : "http",
-			 strchr(h, ':') ? "[" : "", h, strchr(h, ':') ? "]" : "",
-			 site_int(s, "komodo_periphery_port"));
+			 s->ssl ? "https" : "http", strchr(h, ':') ? "[" : "",
+			 h, strchr(h, ':') ? "]" : "", s->port);
 	}
 	w->passkey = pk->type == SV_SCALAR ? pk->str : "";
 	/* "" clears Core's passkey only when written as server_passkey: "" */
 	w->manage_passkey = w->passkey[0] ||
-			    (site_is_set(s, "server_passkey") &&
+			    (s->passkey_set &&
 			     pk->type == SV_SCALAR && pk->quoted);
 }
 
@@ -466,13 +461,13 @@ enum key_news { PINNED = 1, REPINNED = 2 };
 static int v2_keys(const struct core *c, struct state *st, struct target *t,
 		   const struct reg_opts *o, struct want *w, int *news)
 {
-	const char *url = site_str(&t->s, "komodo_core_http_address");
+	const char *url = t->srv.core.url;
 	const char *old = state_map_get(&st->core_keys, url);
 	struct version v;
 
 	if (c->major < 2)
 		return 0;
-	if (o->rotate_keys && site_is_set(&t->s, "komodo_private_key"))
+	if (o->rotate_keys && t->srv.private_key_set)
 		warning("%s: 'komodo_private_key' is set in the site file: "
 			"--rotate-keys rotates only keys pkgtool made",
 			t->name);
@@ -485,10 +480,11 @@ static int v2_keys(const struct core *c, struct state *st, struct target *t,
 			*news |= REPINNED;
 		state_map_put(st, &st->core_keys, url, c->public_key.data);
 	}
-	if (keypair_apply(st, &t->s, &v,
-			  o->rotate_keys ? STATE_ROTATE : STATE_CREATE) < 0)
+	if (keypair_apply(st, &t->srv, &v,
+			  o->rotate_keys ? STATE_ROTATE : STATE_CREATE,
+			  &t->kept) < 0)
 		return -1;
-	return keypair_public(&t->s, &w->public_key);
+	return keypair_public(&t->srv, &t->kept, &w->public_key);
 }
 
 /* What a saved run means for the packages. */
@@ -507,7 +503,7 @@ static void say_news(const struct target *t, const struct reg_opts *o,
 		printf("%s: pinned Komodo Core's public key; build %s again so "
 		       "Periphery accepts only this Core\n",
 		       t->name, pkgs);
-	if (o->rotate_keys && keypair_managed(&t->s))
+	if (o->rotate_keys && keypair_managed(&t->kept))
 		printf("%s: new key pair; Core has its public key: build and "
 		       "redeploy %s%s%s (until then this Periphery cannot "
 		       "connect)\n",
@@ -519,7 +515,7 @@ static void say_news(const struct target *t, const struct reg_opts *o,
  * registered under another name never sees it. */
 static void check_connect_as(const struct target *t)
 {
-	const char *as = site_str(&t->s, "komodo_connect_as");
+	const char *as = t->srv.connect_as;
 
 	/* "$(hostname)" and the like are resolved on the host */
 	if (as[0] && !strchr(as, '$') && strcmp(as, t->name))
@@ -539,13 +535,13 @@ static int register_one(struct core *c, struct target *t,
 
 	if (state_load(&st, o->path) < 0)
 		return -1;
-	if (state_apply(&st, &t->s, o->rotate ? STATE_ROTATE : STATE_CREATE) <
-	    0)
+	if (state_apply(&st, &t->srv, o->rotate ? STATE_ROTATE : STATE_CREATE,
+			&t->kept) < 0)
 		goto out;
 	want_init(&w, t);
 	if (v2_keys(c, &st, t, o, &w, &news) < 0)
 		goto out;
-	if (outbound(&t->s) && !w.public_key.len) {
+	if (t->srv.outbound && !w.public_key.len) {
 		printf("%s: skipped: outbound Periphery with a private key "
 		       "pkgtool does not know ('komodo_private_key' is a "
 		       "file:): Core learns it through the onboarding key\n",
@@ -553,7 +549,7 @@ static int register_one(struct core *c, struct target *t,
 		r = 0;
 		goto out;
 	}
-	if (outbound(&t->s))
+	if (t->srv.outbound)
 		check_connect_as(t);
 	/* find -> update, or create; a create that lost a race (409) looks
 	 * again and updates; a server deleted meanwhile is created. Twice at
@@ -590,19 +586,15 @@ out:
 /* The first target before t with the same Core and key, or t. */
 static size_t same_core(const struct target *ts, size_t t)
 {
-	static const char *const keys[] = { "komodo_core_http_address",
-					    "komodo_core_api_key",
-					    "komodo_core_api_secret" };
-	size_t i, k;
+	const struct plan_core *want = &ts[t].srv.core;
+	size_t i;
 
 	for (i = 0; i < t; i++) {
-		if (!ts[i].enabled)
-			continue;
-		for (k = 0; k < ARRAY_SIZE(keys); k++)
-			if (strcmp(site_str(&ts[i].s, keys[k]),
-				   site_str(&ts[t].s, keys[k])))
-				break;
-		if (k == ARRAY_SIZE(keys))
+		const struct plan_core *c = &ts[i].srv.core;
+
+		if (ts[i].srv.enabled && !strcmp(c->url, want->url) &&
+		    !strcmp(c->api_key, want->api_key) &&
+		    !strcmp(c->api_secret, want->api_secret))
 			return i;
 	}
 	return t;
@@ -626,17 +618,15 @@ static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
 		size_t k = same_core(ts, i);
 		struct core *c = &cores[k];
 
-		if (!t->enabled) {
+		if (!t->srv.enabled) {
 			printf("%s: skipped: enable_server_management is not "
 			       "true\n",
 			       label(t));
 			continue;
 		}
 		if (k == i) {
-			core_open(c, site_str(&t->s, "komodo_core_http_address"),
-				  site_str(&t->s, "komodo_core_api_key"),
-				  site_str(&t->s, "komodo_core_api_secret"),
-				  o->cacert);
+			core_open(c, t->srv.core.url, t->srv.core.api_key,
+				  t->srv.core.api_secret, o->cacert);
 			c->show = o->dry_run ? stdout
 				  : verbosity > 0 ? stderr
 						  : NULL;
@@ -654,7 +644,7 @@ static int register_all(struct target *ts, size_t n, const struct reg_opts *o)
 			failed = 1;
 			continue;
 		}
-		if (outbound(&t->s) && c->major < 2) {
+		if (t->srv.outbound && c->major < 2) {
 			error("%s: Periphery connects outbound "
 			      "('komodo_core_address' is set), but Komodo Core "
 			      "at %s is %s, which only reaches servers inbound",
@@ -779,17 +769,19 @@ int cmd_register(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
-		t->name = site_str(&t->s, "server_name");
-		t->enabled = site_bool(&t->s, "enable_server_management");
-		if (t->enabled && target_check(t) < 0)
+		plan_server_init(&t->srv, &t->s);
+		t->name = t->srv.name;
+		if (t->srv.enabled && target_check(t) < 0)
 			bad = 1;
 	}
 	if (bad)
 		goto out;
 	ret = register_all(ts, n, &o) < 0 ? 1 : 0;
 out:
-	for (i = 0; ts && i < n; i++)
+	for (i = 0; ts && i < n; i++) {
 		site_release(&ts[i].s);
+		plan_state_release(&ts[i].kept);
+	}
 	free(ts);
 	free(want);
 	site_release(&base);

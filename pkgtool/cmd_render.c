@@ -20,7 +20,8 @@
 #include "banned.h"
 
 static int render_path(const struct site *s, const struct version *v,
-		       const char *what, struct buf *out)
+		       const struct plan_state *ps, const char *what,
+		       struct buf *out)
 {
 	struct plan_opts po;
 	struct pkg p;
@@ -32,6 +33,7 @@ static int render_path(const struct site *s, const struct version *v,
 	po.arch = "amd64";
 	/* any regular file: the binary is only stat()ed, never shipped here */
 	po.binary = "/proc/self/exe";
+	po.state = ps;
 	pkg_init(&p);
 	if (plan_pkg(s, v, &po, &p) < 0)
 		goto out;
@@ -76,6 +78,9 @@ int cmd_render(int argc, char **argv)
 	struct buf b = BUF_INIT;
 	struct site s;
 	struct state st;
+	struct plan_state kept;
+	struct plan_source src;
+	struct plan_server srv;
 	struct plan_config pc;
 	struct plan_unit u;
 	struct version v;
@@ -94,14 +99,18 @@ int cmd_render(int argc, char **argv)
 	if (argc - optind == 2)
 		what = argv[optind + 1];
 	memset(&st, 0, sizeof(st));
-	if (site_load_host(&s, argv[optind], host) < 0 ||
-	    state_load(&st, argv[optind]) < 0 ||
-	    state_apply(&st, &s, STATE_READ) < 0 ||
-	    site_fixed_version(&s, ver, &v) < 0 ||
-	    keypair_apply(&st, &s, &v, STATE_READ) < 0)
+	memset(&kept, 0, sizeof(kept));
+	if (site_load_host(&s, argv[optind], host) < 0)
+		goto out;
+	plan_source_init(&src, &s);
+	plan_server_init(&srv, &s);
+	if (state_load(&st, argv[optind]) < 0 ||
+	    state_apply(&st, &srv, STATE_READ, &kept) < 0 ||
+	    plan_fixed_version(&src, ver, &v) < 0 ||
+	    keypair_apply(&st, &srv, &v, STATE_READ, &kept) < 0)
 		goto out;
 	plan_unit_init(&u, &s);
-	plan_config_init(&pc, &s);
+	plan_config_init(&pc, &s, &kept);
 	if (!strcmp(what, "config"))
 		r = render_config(&s, &pc, &v, &b);
 	else if (!strcmp(what, "unit"))
@@ -111,7 +120,7 @@ int cmd_render(int argc, char **argv)
 	else if (!strcmp(what, "env"))
 		r = render_env(&pc, &b);
 	else if (what[0] == '/')
-		r = render_path(&s, &v, what, &b);
+		r = render_path(&s, &v, &kept, what, &b);
 	else {
 		enum pkg_script slot;
 		const struct pkg_format *f = pkg_format_script(what, &slot);
@@ -121,7 +130,7 @@ int cmd_render(int argc, char **argv)
 				  "env, a script name or a payload path)",
 				  what);
 		else
-			r = plan_script(&s, &v, f, slot, &b);
+			r = plan_script(&s, &v, f, &kept, slot, &b);
 	}
 	if (r == 0)
 		fwrite(b.data, 1, b.len, stdout);
@@ -129,5 +138,6 @@ out:
 	buf_release(&b);
 	site_release(&s);
 	state_release(&st);
+	plan_state_release(&kept);
 	return r < 0 ? 1 : 0;
 }

@@ -16,16 +16,17 @@
 #include "fsutil.h"
 #include "http.h"
 #include "json.h"
+#include "plan.h"
 #include "resolve.h"
 #include "util.h"
 #include "banned.h"
 
 #define FORGE_BASE "https://forge.mogh.tech/api/packages/komodo/generic/periphery"
 
-void fetch_asset_name(const struct site *s, const struct version *v,
+void fetch_asset_name(const struct plan_source *src, const struct version *v,
 		      const char *arch, struct buf *out)
 {
-	const char *bin = site_str(s, "komodo_bin");
+	const char *bin = src->asset;
 
 	buf_reset(out);
 	if (bin[0])
@@ -38,18 +39,14 @@ void fetch_asset_name(const struct site *s, const struct version *v,
 		buf_addstr(out, "periphery"); /* renamed in 1.16.12 */
 }
 
-void fetch_asset_url(const struct site *s, const struct version *v,
+void fetch_asset_url(const struct plan_source *src, const struct version *v,
 		     const char *asset, struct buf *out)
 {
 	buf_reset(out);
-	/* the base has a default, so "set in the site file" is what makes a
-	 * mirror win over komodo_download_source */
-	if (!site_is_set(s, "komodo_download_base_url") &&
-	    !strcmp(site_str(s, "komodo_download_source"), "forge"))
+	if (src->forge)
 		buf_addf(out, FORGE_BASE "/%s/%s", v->text, asset);
 	else
-		buf_addf(out, "%s/v%s/%s",
-			 site_str(s, "komodo_download_base_url"), v->text,
+		buf_addf(out, "%s/v%s/%s", src->download_base_url, v->text,
 			 asset);
 }
 
@@ -72,9 +69,10 @@ int fetch_cache_dir(const struct fetch_opts *o, struct buf *out)
 }
 
 /* The pinned sha256 of arch, or "" when none is pinned. */
-static const char *pinned_sha(const struct site *s, const char *arch)
+static const char *pinned_sha(const struct plan_source *src,
+			      const char *arch)
 {
-	const struct sval *p = site_get(s, "komodo_binary_sha256");
+	const struct sval *p = src->pinned_sha256;
 
 	if (p->type == SV_MAP) {
 		const struct sval *e = sval_map_get(p, arch);
@@ -237,7 +235,8 @@ static void release_put(const char *url, struct json *j)
 /* The "sha256:..." digest GitHub lists for asset in release v; "" in
  * *sha when the release has no digest for it. -1 (reported) when the
  * release itself cannot be read. */
-static int github_digest(const struct site *s, const struct version *v,
+static int github_digest(const struct plan_source *src,
+			 const struct version *v,
 			 const char *asset, const char *cacert,
 			 char sha[SHA256_HEX_SIZE])
 {
@@ -248,7 +247,7 @@ static int github_digest(const struct site *s, const struct version *v,
 
 	sha[0] = '\0';
 	buf_addf(&url, "%s/repos/moghtech/komodo/releases/tags/v%s",
-		 site_str(s, "komodo_github_api_url"), v->text);
+		 src->github_api_url, v->text);
 	buf_addf(&what, "release v%s", v->text);
 	j = release_get(url.data);
 	if (!j) {
@@ -451,7 +450,8 @@ static int lock_dir(const char *dir)
 /* github_digest() with its messages held back: on failure all but the
  * last line go out as they are and the last (the error) lands in why, so
  * the caller can say what it means in one line. */
-static int digest_lookup(const struct site *s, const struct version *v,
+static int digest_lookup(const struct plan_source *src,
+			 const struct version *v,
 			 const char *asset, const struct fetch_opts *o,
 			 char expect[SHA256_HEX_SIZE], struct buf *why)
 {
@@ -464,7 +464,7 @@ static int digest_lookup(const struct site *s, const struct version *v,
 	if (!mem)
 		die("out of memory");
 	diag_set_stream(mem);
-	r = github_digest(s, v, asset, o->cacert, expect);
+	r = github_digest(src, v, asset, o->cacert, expect);
 	diag_set_stream(saved);
 	fclose(mem);
 	if (r == 0) {
@@ -495,8 +495,9 @@ static int digest_lookup(const struct site *s, const struct version *v,
  * only be trusted through that digest (for the message when there is
  * none).
  */
-static int expected_sha(const struct site *s, const struct version *v,
-			const char *asset, const char *pin, const char *cached,
+static int expected_sha(const struct plan_source *from,
+			const struct version *v, const char *asset,
+			const char *pin, const char *cached,
 			const struct fetch_opts *o, char expect[SHA256_HEX_SIZE],
 			const char **src)
 {
@@ -509,7 +510,7 @@ static int expected_sha(const struct site *s, const struct version *v,
 		return 0;
 	}
 	*src = "the GitHub release digest";
-	if (digest_lookup(s, v, asset, o, expect, &why) < 0) {
+	if (digest_lookup(from, v, asset, o, expect, &why) < 0) {
 		expect[0] = '\0';
 		if (o->allow_unverified)
 			warning("%s (going on without a digest: "
@@ -552,19 +553,19 @@ static int cache_usable(const char *file, const char *sha, const char *expect,
 	return 0;
 }
 
-int fetch_binary(const struct site *s, const struct version *v,
+int fetch_binary(const struct plan_source *from, const struct version *v,
 		 const char *arch, const struct fetch_opts *o, char **path,
 		 char sha[SHA256_HEX_SIZE])
 {
 	struct buf cache = BUF_INIT, dir = BUF_INIT, asset = BUF_INIT;
 	struct buf file = BUF_INIT, vfile = BUF_INIT, url = BUF_INIT;
-	const char *pin = pinned_sha(s, arch), *src = NULL;
+	const char *pin = pinned_sha(from, arch), *src = NULL;
 	char expect[SHA256_HEX_SIZE] = "";
 	int lock = -1, r = -1, cached = 0;
 
 	*path = NULL;
-	fetch_asset_name(s, v, arch, &asset);
-	fetch_asset_url(s, v, asset.data, &url);
+	fetch_asset_name(from, v, arch, &asset);
+	fetch_asset_url(from, v, asset.data, &url);
 	if (fetch_cache_dir(o, &cache) < 0)
 		goto out;
 	buf_addf(&dir, "%s/periphery/v%s", cache.data, v->text);
@@ -578,8 +579,8 @@ int fetch_binary(const struct site *s, const struct version *v,
 		if (cached < 0)
 			goto out;
 	}
-	if (expected_sha(s, v, asset.data, pin, cached ? file.data : NULL, o,
-			 expect, &src) < 0)
+	if (expected_sha(from, v, asset.data, pin, cached ? file.data : NULL,
+			 o, expect, &src) < 0)
 		goto out;
 	if (cached && cache_usable(file.data, sha, expect, src)) {
 		if (verbosity > 0)

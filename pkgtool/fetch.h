@@ -34,8 +34,9 @@
 
 #include "buf.h"
 #include "digest.h"
-#include "site.h"
 #include "version.h"
+
+struct plan_source;
 
 struct fetch_opts {
 	const char *cache_dir;	/* NULL: $XDG_CACHE_HOME/pkgtool, ~/.cache/pkgtool */
@@ -59,10 +60,10 @@ struct fetch_opts {
 int fetch_opts_parse(struct fetch_opts *o, int c, const char *arg);
 
 /* Release asset name of arch (deb name: amd64/arm64) at version v. */
-void fetch_asset_name(const struct site *s, const struct version *v,
+void fetch_asset_name(const struct plan_source *src, const struct version *v,
 		      const char *arch, struct buf *out);
 /* Download URL of asset at version v. */
-void fetch_asset_url(const struct site *s, const struct version *v,
+void fetch_asset_url(const struct plan_source *src, const struct version *v,
 		     const char *asset, struct buf *out);
 /* The cache directory (not created); -1 reported if there is none. */
 int fetch_cache_dir(const struct fetch_opts *o, struct buf *out);
@@ -73,7 +74,7 @@ int fetch_cache_prepare(const char *cache, const char *dir);
 /* Makes sure the verified binary of arch is cached. *path (malloc'd, the
  * caller frees it) names it; sha gets its sha256 in hex. Reports and
  * returns -1 on any failure, leaving no new file behind. */
-int fetch_binary(const struct site *s, const struct version *v,
+int fetch_binary(const struct plan_source *from, const struct version *v,
 		 const char *arch, const struct fetch_opts *o, char **path,
 		 char sha[SHA256_HEX_SIZE]);
 

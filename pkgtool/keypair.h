@@ -20,21 +20,25 @@
 #define PKGTOOL_KEYPAIR_H
 
 #include "buf.h"
-#include "site.h"
+#include "plan.h"
 #include "state.h"
 #include "version.h"
 
-/* Applies the v2 keys to s (nothing for v < 2). mode: STATE_READ never
- * makes a key (render), STATE_CREATE makes one when none is kept (build,
- * register), STATE_ROTATE always makes a new one (register
- * --rotate-keys). In STATE_CREATE a missing Core pin is warned about
- * when the site names a Core (register could pin its key). */
-int keypair_apply(struct state *st, struct site *s, const struct version *v,
-		  enum state_mode mode);
-/* 1 when the private key of s is pkgtool's (made by keypair_apply). */
-int keypair_managed(const struct site *s);
-/* The public key of s's private key, appended to out; out stays empty
- * when that key is not known here (file:, or Periphery makes its own). */
-int keypair_public(const struct site *s, struct buf *out);
+/* Puts the v2 keys of srv into ps (nothing for v < 2); the site is not
+ * changed.
+ * mode: STATE_READ never makes a key (render), STATE_CREATE makes one
+ * when none is kept (build, register), STATE_ROTATE always makes a new
+ * one (register --rotate-keys). In STATE_CREATE a missing Core pin is
+ * warned about when the site names a Core (register could pin its key). */
+int keypair_apply(struct state *st, const struct plan_server *srv,
+		  const struct version *v, enum state_mode mode,
+		  struct plan_state *ps);
+/* 1 when the server's private key is pkgtool's (made by keypair_apply). */
+int keypair_managed(const struct plan_state *ps);
+/* The public key of the server's private key, appended to out; out stays
+ * empty when that key is not known here (file:, or Periphery makes its
+ * own). */
+int keypair_public(const struct plan_server *srv,
+		   const struct plan_state *ps, struct buf *out);
 
 #endif

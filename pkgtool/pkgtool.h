@@ -10,8 +10,6 @@
 #define PKGTOOL_PKGTOOL_H
 
 #include "cli.h"
-#include "site.h"
-#include "version.h"
 
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -24,10 +22,5 @@ int cmd_repo(int argc, char **argv);
 extern const struct cli_cmd build_cmd, check_cmd, fetch_cmd, init_cmd,
 	register_cmd,
 	render_cmd, repo_cmd;
-
-/* Shared by commands: the version a site builds, when it is a fixed tag
- * (latest/core need the network and are resolved by the caller). */
-int site_fixed_version(const struct site *s, const char *override,
-		       struct version *v);
 
 #endif

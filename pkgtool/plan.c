@@ -27,100 +27,15 @@ static const char *own_arch(const struct pkg_format *f, const char *arch)
 	return a;
 }
 
-const char *plan_release(const struct site *s)
-{
-	return site_str(s, "package_release");
-}
-
-int plan_release_set(const struct site *s)
-{
-	return site_is_set(s, "package_release");
-}
-
-void plan_set_release(struct site *s, const char *release)
-{
-	site_set_str(s, "package_release", release);
-}
-
 void plan_filename(const struct site *s, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
-		   struct buf *out)
+		   const char *release, struct buf *out)
 {
-	f->filename(out, site_str(s, "package_name"), v->text,
-		    site_str(s, "package_release"), own_arch(f, arch));
-}
+	struct plan_package pp;
 
-int plan_has_secrets(const struct site *s)
-{
-	static const char *const shipped_secrets[] = {
-		"komodo_passkeys",	 "passkey",
-		"server_passkey",	 "komodo_private_key",
-		"komodo_onboarding_key", "komodo_git_providers",
-		"komodo_registry_providers", "komodo_agent_secrets",
-		"komodo_extra_env",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(shipped_secrets); i++)
-		if (sval_any_secret(site_get(s, shipped_secrets[i])))
-			return 1;
-	return 0;
-}
-
-static enum pkg_compression compression(const struct site *s,
-				       const char *format)
-{
-	const struct sval *v = site_get(s, "package_compression");
-	const char *name = v->str;
-
-	if (v->type == SV_MAP) {
-		const struct sval *e = sval_map_get(v, format);
-
-		name = e ? e->str : "xz";
-	}
-	return !strcmp(name, "zstd") ? COMP_ZSTD
-	       : !strcmp(name, "gzip") ? COMP_GZIP
-				       : COMP_XZ;
-}
-
-void plan_host_init(struct plan_host *h, const struct site *s,
-		    const char *only)
-{
-	const struct sval *arches = site_get(s, "package_architectures");
-	const struct sval *formats = site_get(s, "package_formats");
-	const struct sval *bin = site_get(s, "komodo_binary_path");
-	size_t i, j;
-
-	memset(h, 0, sizeof(*h));
-	if (arches->n > ARRAY_SIZE(h->arches))
-		BUG("too many architectures");
-	for (i = 0; i < arches->n; i++) {
-		struct plan_arch *a = &h->arches[h->nr_arches++];
-		const struct sval *e = bin->type == SV_MAP
-					       ? sval_map_get(bin, arches->items[i]->str)
-				       : bin->type == SV_SCALAR && bin->str[0] ? bin
-										: NULL;
-
-		a->name = arches->items[i]->str;
-		a->binary = e ? e->str : NULL;
-		a->binary_loc = e ? &e->loc : NULL;
-	}
-	/* table order, so that deb comes before rpm whatever the site says;
-	 * --format names the one format, listed in the site or not */
-	for (j = 0; j < pkg_nr_formats; j++) {
-		const char *name = pkg_formats[j].name;
-		int want = only && !strcmp(only, name);
-
-		for (i = 0; !only && i < formats->n; i++)
-			want |= !strcmp(formats->items[i]->str, name);
-		if (!want)
-			continue;
-		h->formats[h->nr_formats].format = &pkg_formats[j];
-		h->formats[h->nr_formats++].comp = compression(s, name);
-	}
-	h->system_scope =
-		!strcmp(site_str(s, "komodo_service_scope"), "system");
-	h->secrets = plan_has_secrets(s);
+	plan_package_init(&pp, s);
+	f->filename(out, pp.name, v->text, release ? release : pp.release,
+		    own_arch(f, arch));
 }
 
 /* ---- scripts --------------------------------------------------------------- */
@@ -148,15 +63,15 @@ static void put(struct sval *m, const char *k, const char *v)
 }
 
 int plan_script(const struct site *s, const struct version *v,
-		const struct pkg_format *f, enum pkg_script slot,
-		struct buf *out)
+		const struct pkg_format *f, const struct plan_state *ps,
+		enum pkg_script slot, struct buf *out)
 {
 	const struct embedded *t = NULL;
 	const struct embedded *common = embedded_find("templates/common.sh");
 	struct script_ctx c = { s, sval_new(SV_MAP, NULL) };
 	struct buf body = BUF_INIT, units = BUF_INIT, dirs = BUF_INIT;
-	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
-	int r = 0;
+	struct plan_package pp;
+	int sys, r = 0;
 	size_t i;
 
 	/* templates/<format>/<script name> */
@@ -170,7 +85,10 @@ int plan_script(const struct site *s, const struct version *v,
 		goto out; /* this format has no such script */
 	if (!common)
 		BUG("templates/common.sh is not embedded");
-	put(c.extra, "package", site_str(s, "package_name"));
+	plan_package_init(&pp, s);
+	sys = pp.system_scope;
+	plan_state_names(ps, c.extra);
+	put(c.extra, "package", pp.name);
 	put(c.extra, "format", f->name);
 	put(c.extra, "unit", UNIT_NAME);
 	put(c.extra, "unit_path", sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
@@ -181,18 +99,16 @@ int plan_script(const struct site *s, const struct version *v,
 	put(c.extra, "env_file", ENV_FILE);
 	put(c.extra, "keys_dir", KEYS_DIR);
 	put(c.extra, "komodo_version", v->text);
-	put(c.extra, "delete_user_default",
-	    site_bool(s, "allow_delete_komodo_user") ? "yes" : "no");
-	buf_addf(&units, "/usr/lib/sysusers.d/%s.conf",
-		 site_str(s, "package_name"));
+	put(c.extra, "delete_user_default", pp.delete_user ? "yes" : "no");
+	buf_addf(&units, "/usr/lib/sysusers.d/%s.conf", pp.name);
 	put(c.extra, "sysusers_file", units.data);
 	buf_reset(&units);
-	buf_addf(&units, "/var/lib/%s", site_str(s, "package_name"));
+	buf_addf(&units, "/var/lib/%s", pp.name);
 	put(c.extra, "state_dir", units.data);
 	/* the directory the package ships the config in (komodo_config_dir
 	 * does not follow a komodo_config_path set on its own) */
 	buf_reset(&units);
-	buf_addstr(&units, site_str(s, "komodo_config_path"));
+	buf_addstr(&units, pp.config_path);
 	buf_truncate(&units, (size_t)(strrchr(units.data, '/') - units.data));
 	put(c.extra, "config_dir", units.len ? units.data : "/");
 	/* ":bin:boot:...:var/tmp:" - matched with `case`, never split into
@@ -247,14 +163,14 @@ static void rfc2822(struct buf *out, int64_t t)
 		 (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
-static int add_docs(const struct site *s, const struct version *v,
-		    const struct plan_opts *o, struct pkg *p)
+/* The machine-readable copyright file (Debian's format; rpm ships it as
+ * a doc too) and the doc folder it is in. */
+static void add_copyright(const struct plan_package *pp,
+			  const struct version *v, struct pkg *p)
 {
-	const char *name = site_str(s, "package_name");
-	struct buf path = BUF_INIT, text = BUF_INIT, gz = BUF_INIT;
-	int r = 0;
+	struct buf path = BUF_INIT, text = BUF_INIT;
 
-	buf_addf(&path, "/usr/share/doc/%s/copyright", name);
+	buf_addf(&path, "/usr/share/doc/%s/copyright", pp->name);
 	buf_addf(&text,
 		 "Format: https://www.debian.org/doc/packaging-manuals/"
 		 "copyright-format/1.0/\n"
@@ -275,18 +191,30 @@ static int add_docs(const struct site *s, const struct version *v,
 	/* the package owns its doc folder (rpm lists it) */
 	buf_truncate(&path, path.len - strlen("/copyright"));
 	pkg_add_dir(p, path.data, 0755);
+	buf_release(&path);
+	buf_release(&text);
+}
 
-	if (o->binary_sha256) {
-		buf_reset(&path);
-		buf_reset(&text);
-		buf_addf(&path, "/usr/share/doc/%s/periphery.sha256", name);
-		buf_addf(&text, "%s  %s\n", o->binary_sha256, PERIPHERY_BIN);
-		pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
-			PKG_DOC;
-	}
-	buf_reset(&path);
-	buf_reset(&text);
-	buf_addstr(&path, "/usr/share/man/man1/periphery.1.gz");
+/* Adds text gzip-compressed at path. */
+static int add_gz(struct pkg *p, const char *path, const struct buf *text,
+		  unsigned flags)
+{
+	struct buf gz = BUF_INIT;
+	int r = gz_compress(&gz, text->data, text->len);
+
+	if (r == 0)
+		pkg_add_file(p, path, 0644, gz.data, gz.len)->flags |= flags;
+	buf_release(&gz);
+	return r;
+}
+
+/* periphery(1): lintian and rpmlint want a manual page per binary. */
+static int add_manpage(const struct plan_package *pp, const struct version *v,
+		       struct pkg *p)
+{
+	struct buf text = BUF_INIT;
+	int r;
+
 	buf_addf(&text,
 		 ".TH PERIPHERY 1 \"\" \"komodo %s\" \"User Commands\"\n"
 		 ".SH NAME\nperiphery \\- Komodo Periphery agent\n"
@@ -306,57 +234,79 @@ static int add_docs(const struct site *s, const struct version *v,
 		 ".TP\n\\fB\\-V\\fR, \\fB\\-\\-version\\fR\n"
 		 "Print the version.\n"
 		 ".SH SEE ALSO\nhttps://komo.do/docs\n",
-		 v->text, site_str(s, "komodo_user"),
-		 site_str(s, "komodo_config_path"));
-	if (gz_compress(&gz, text.data, text.len) < 0)
-		r = -1;
-	else
-		pkg_add_file(p, path.data, 0644, gz.data, gz.len)->flags |=
-			PKG_DOC;
-	buf_reset(&gz);
-	if (o->format->flags & PKGF_DEBIAN_DOCS) {
-		buf_reset(&path);
-		buf_reset(&text);
-		buf_addf(&path, "/usr/share/doc/%s/changelog.Debian.gz", name);
-		buf_addf(&text,
-			 "%s (%s-%s) unstable; urgency=medium\n\n"
-			 "  * Komodo Periphery %s, built by pkgtool from the "
-			 "site file.\n\n -- %s  ",
-			 name, v->text, site_str(s, "package_release"),
-			 v->text, site_str(s, "package_maintainer"));
-		rfc2822(&text, o->mtime);
-		buf_addch(&text, '\n');
-		if (gz_compress(&gz, text.data, text.len) < 0)
-			r = -1;
-		else
-			pkg_add_file(p, path.data, 0644, gz.data, gz.len);
-	}
+		 v->text, pp->user, pp->config_path);
+	r = add_gz(p, "/usr/share/man/man1/periphery.1.gz", &text, PKG_DOC);
+	buf_release(&text);
+	return r;
+}
+
+/* Debian's changelog.Debian.gz, dated SOURCE_DATE_EPOCH. */
+static int add_changelog(const struct plan_package *pp,
+			 const struct version *v, const struct plan_opts *o,
+			 struct pkg *p)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	int r;
+
+	buf_addf(&path, "/usr/share/doc/%s/changelog.Debian.gz", pp->name);
+	buf_addf(&text,
+		 "%s (%s-%s) unstable; urgency=medium\n\n"
+		 "  * Komodo Periphery %s, built by pkgtool from the "
+		 "site file.\n\n -- %s  ",
+		 pp->name, v->text, o->release ? o->release : pp->release,
+		 v->text, pp->maintainer);
+	rfc2822(&text, o->mtime);
+	buf_addch(&text, '\n');
+	r = add_gz(p, path.data, &text, 0);
 	buf_release(&path);
 	buf_release(&text);
-	buf_release(&gz);
+	return r;
+}
+
+static int add_docs(const struct plan_package *pp, const struct version *v,
+		    const struct plan_opts *o, struct pkg *p)
+{
+	int r = 0;
+
+	add_copyright(pp, v, p);
+	if (o->binary_sha256) {
+		struct buf path = BUF_INIT, text = BUF_INIT;
+
+		buf_addf(&path, "/usr/share/doc/%s/periphery.sha256",
+			 pp->name);
+		buf_addf(&text, "%s  %s\n", o->binary_sha256, PERIPHERY_BIN);
+		pkg_add_file(p, path.data, 0644, text.data, text.len)->flags |=
+			PKG_DOC;
+		buf_release(&path);
+		buf_release(&text);
+	}
+	if (add_manpage(pp, v, p) < 0)
+		r = -1;
+	if ((o->format->flags & PKGF_DEBIAN_DOCS) &&
+	    add_changelog(pp, v, o, p) < 0)
+		r = -1;
 	return r;
 }
 
 /* Overrides ship in the package, narrow, each with its reason. */
-static void add_lintian_overrides(const struct site *s, struct pkg *p)
+static void add_lintian_overrides(const struct plan_package *pp,
+				  const struct plan_config *pc, struct pkg *p)
 {
-	const char *name = site_str(s, "package_name");
-	const char *cfg = site_str(s, "komodo_config_path");
+	const char *name = pp->name;
 	struct buf path = BUF_INIT, t = BUF_INIT;
 
 	buf_addf(&t,
 		 "# The config holds passkeys and tokens: readable by root and "
 		 "the agent's\n# group only (the postinst sets the group).\n"
 		 "%s: non-standard-file-perm 0640 != 0644 [%s]\n",
-		 name, cfg + 1);
-	if (site_get(s, "komodo_extra_env")->n)
+		 name, pp->config_path + 1);
+	if (pp->extra_env)
 		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 [%s]\n",
-			 name, ENV_FILE + 1);
-	if (site_str(s, "komodo_private_key")[0] &&
-	    !starts_with(site_str(s, "komodo_private_key"), "file:"))
+			 name, &ENV_FILE[1]);
+	if (pc->private_key.s[0] && !starts_with(pc->private_key.s, "file:"))
 		buf_addf(&t, "%s: non-standard-file-perm 0640 != 0644 "
 			     "[%s/periphery.key]\n",
-			 name, KEYS_DIR + 1);
+			 name, &KEYS_DIR[1]);
 	buf_addstr(&t, "# The changelog is generated for a site build; there "
 		       "is no Debian bug to close.\n");
 	buf_addf(&t, "%s: initial-upload-closes-no-bugs\n", name);
@@ -375,16 +325,17 @@ static void add_lintian_overrides(const struct site *s, struct pkg *p)
 /* Owns, once each, every directory below /etc that the config, the env
  * file and the keys live in: rpm -e leaves unowned ones behind (the upper
  * ones of /etc/a/b/c.toml). */
-static void add_etc_dirs(const struct site *s, int keys, struct pkg *p)
+static void add_etc_dirs(const struct plan_package *pp, int keys,
+			 struct pkg *p)
 {
 	struct buf dir = BUF_INIT, seen = BUF_INIT;
 	const char *want[3];
 	size_t i, j, n = 0;
 
-	buf_addstr(&dir, site_str(s, "komodo_config_path"));
+	buf_addstr(&dir, pp->config_path);
 	buf_truncate(&dir, (size_t)(strrchr(dir.data, '/') - dir.data));
 	want[n++] = dir.data;
-	if (site_get(s, "komodo_extra_env")->n || keys)
+	if (pp->extra_env || keys)
 		want[n++] = "/etc/komodo";
 	if (keys)
 		want[n++] = KEYS_DIR;
@@ -412,17 +363,18 @@ static void add_etc_dirs(const struct site *s, int keys, struct pkg *p)
 }
 
 /* Name, version, texts and relations: the control/header fields. */
-static void set_metadata(const struct site *s, const struct version *v,
-			 const struct plan_opts *o, struct pkg *p)
+static void set_metadata(const struct plan_package *pp,
+			 const struct version *v, const struct plan_opts *o,
+			 struct pkg *p)
 {
-	int sys = !strcmp(site_str(s, "komodo_service_scope"), "system");
+	int sys = pp->system_scope;
 	struct buf b = BUF_INIT;
 
-	p->name = xstrdup(site_str(s, "package_name"));
+	p->name = xstrdup(pp->name);
 	p->version = xstrdup(v->text);
-	p->release = xstrdup(site_str(s, "package_release"));
+	p->release = xstrdup(o->release ? o->release : pp->release);
 	p->arch = xstrdup(own_arch(o->format, o->arch));
-	p->maintainer = xstrdup(site_str(s, "package_maintainer"));
+	p->maintainer = xstrdup(pp->maintainer);
 	p->summary = xstrdup("Agent that connects this host to Komodo Core");
 	buf_addf(&b,
 		 "Komodo Periphery %s runs as the unprivileged service user "
@@ -430,12 +382,12 @@ static void set_metadata(const struct site *s, const struct version *v,
 		 "containers, stacks\nand builds on this host.\n\nBuilt by "
 		 "pkgtool from a site file: the user, config and unit match\n"
 		 "the komodo Ansible role's behaviour.",
-		 v->text, site_str(s, "komodo_user"), sys ? "system" : "user");
+		 v->text, pp->user, sys ? "system" : "user");
 	p->description = buf_detach(&b, NULL);
 	p->homepage = xstrdup(HOMEPAGE);
 	p->license = xstrdup("GPL-3.0-only");
 	p->category = xstrdup(o->format->category);
-	p->changelog_name = xstrdup(site_str(s, "package_maintainer"));
+	p->changelog_name = xstrdup(pp->maintainer);
 	buf_addf(&b, "- Komodo Periphery %s, built by pkgtool", v->text);
 	p->changelog_text = buf_detach(&b, NULL);
 	p->mtime = o->mtime;
@@ -443,173 +395,107 @@ static void set_metadata(const struct site *s, const struct version *v,
 	o->format->relations(p, v->major, !sys);
 }
 
-static void str_init(struct plan_str *d, const struct site *s,
-		     const char *key)
+/* The config, the env file, the key files and the /etc folders they sit
+ * in. */
+static int add_config(const struct site *s, const struct plan_package *pp,
+		      const struct plan_config *pc, const struct version *v,
+		      struct pkg *p)
 {
-	d->key = key;
-	d->s = site_str(s, key);
-	d->loc = site_loc(s, key);
-}
-
-void plan_unit_init(struct plan_unit *u, const struct site *s)
-{
-	static const char *const rw[] = {
-		"komodo_home", "komodo_root_directory", "komodo_repo_dir",
-		"komodo_stack_dir", "komodo_build_dir",
-	};
-	size_t i;
-
-	u->system_scope = !strcmp(site_str(s, "komodo_service_scope"),
-				  "system");
-	str_init(&u->user, s, "komodo_user");
-	str_init(&u->group, s, "komodo_group");
-	str_init(&u->uid, s, "komodo_uid");
-	str_init(&u->gid, s, "komodo_gid");
-	str_init(&u->home, s, "komodo_home");
-	str_init(&u->config_path, s, "komodo_config_path");
-	for (i = 0; i < ARRAY_SIZE(rw); i++)
-		str_init(&u->rw[i], s, rw[i]);
-	u->template = site_str(s, "komodo_service_file_template");
-	u->overrides = site_get(s, "komodo_service_overrides");
-}
-
-void plan_config_init(struct plan_config *c, const struct site *s)
-{
-	str_init(&c->root_dir, s, "komodo_root_directory");
-	str_init(&c->repo_dir, s, "komodo_repo_dir");
-	str_init(&c->stack_dir, s, "komodo_stack_dir");
-	str_init(&c->build_dir, s, "komodo_build_dir");
-	str_init(&c->disable_terminals, s, "komodo_disable_terminals");
-	str_init(&c->default_terminal_command, s,
-		 "komodo_default_terminal_command");
-	str_init(&c->disable_container_exec, s,
-		 "komodo_disable_container_exec");
-	str_init(&c->legacy_compose_cli, s, "komodo_legacy_compose_cli");
-	str_init(&c->stats_polling_rate, s, "komodo_stats_polling_rate");
-	str_init(&c->container_stats_polling_rate, s,
-		 "komodo_container_stats_polling_rate");
-	c->include_disk_mounts = site_get(s, "komodo_include_disk_mounts");
-	c->exclude_disk_mounts = site_get(s, "komodo_exclude_disk_mounts");
-	c->core_addresses = site_get(s, "komodo_core_address");
-	str_init(&c->connect_as, s, "komodo_connect_as");
-	str_init(&c->onboarding_key, s, "komodo_onboarding_key");
-	c->core_tls_insecure_skip_verify =
-		site_bool(s, "komodo_core_tls_insecure_skip_verify");
-	c->server_enabled = site_bool(s, "komodo_server_enabled");
-	str_init(&c->server_enabled_text, s, "komodo_server_enabled");
-	str_init(&c->port, s, "komodo_periphery_port");
-	str_init(&c->bind_ip, s, "komodo_bind_ip");
-	str_init(&c->ssl_enabled, s, "komodo_ssl_enabled");
-	str_init(&c->ssl_key_file, s, "komodo_ssl_key_file");
-	str_init(&c->ssl_cert_file, s, "komodo_ssl_cert_file");
-	c->allowed_ips = site_get(s, "komodo_allowed_ips");
-	c->passkeys = site_get(s, "komodo_passkeys");
-	str_init(&c->server_passkey, s, "server_passkey");
-	str_init(&c->passkey, s, "passkey");
-	str_init(&c->private_key, s, "komodo_private_key");
-	c->core_public_keys = site_get(s, "komodo_core_public_key");
-	c->keys_to_files = site_bool(s, "allow_write_keys_to_files");
-	str_init(&c->log_level, s, "komodo_logging_level");
-	str_init(&c->log_stdio, s, "komodo_logging_stdio");
-	str_init(&c->log_otlp_endpoint, s, "komodo_logging_otlp_endpoint");
-	str_init(&c->log_service_name, s,
-		 "komodo_logging_opentelemetry_service_name");
-	str_init(&c->log_pretty, s, "komodo_logging_pretty");
-	str_init(&c->log_pretty_startup, s,
-		 "komodo_logging_pretty_startup_config");
-	c->git_providers = site_get(s, "komodo_git_providers");
-	c->registry_providers = site_get(s, "komodo_registry_providers");
-	c->agent_secrets = site_get(s, "komodo_agent_secrets");
-	c->extra_env = site_get(s, "komodo_extra_env");
-	c->template = site_str(s, "komodo_config_file_template");
-}
-
-int plan_pkg(const struct site *s, const struct version *v,
-	     const struct plan_opts *o, struct pkg *p)
-{
-	struct plan_config pc;
-	struct plan_unit u;
-	int sys;
 	struct render_keyfile keys[16];
-	struct buf b = BUF_INIT, path = BUF_INIT;
+	struct buf b = BUF_INIT;
 	size_t i, nkeys = 0;
-	int r = -1, slot;
+	int r = -1;
 
-	plan_unit_init(&u, s);
-	plan_config_init(&pc, s);
-	sys = u.system_scope;
-	set_metadata(s, v, o, p);
-
-	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
-
-	if (render_config(s, &pc, v, &b) < 0)
+	if (render_config(s, pc, v, &b) < 0)
 		goto out;
-	pkg_add_file(p, site_str(s, "komodo_config_path"), 0640, b.data,
-		     b.len)->flags |= PKG_CONFIG;
+	pkg_add_file(p, pp->config_path, 0640, b.data, b.len)->flags |=
+		PKG_CONFIG;
 	buf_reset(&b);
-
-	if (render_env(&pc, &b) < 0)
+	if (render_env(pc, &b) < 0)
 		goto out;
 	if (b.len)
 		pkg_add_file(p, ENV_FILE, 0640, b.data, b.len)->flags |=
 			PKG_CONFIG;
-	buf_reset(&b);
-
-	if (render_keyfiles(&pc, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
+	if (render_keyfiles(pc, v, keys, ARRAY_SIZE(keys), &nkeys) < 0)
 		goto out;
-	add_etc_dirs(s, nkeys > 0, p);
+	add_etc_dirs(pp, nkeys > 0, p);
 	for (i = 0; i < nkeys; i++)
 		pkg_add_file(p, keys[i].path, keys[i].secret ? 0640 : 0644,
 			     keys[i].pem.data, keys[i].pem.len)
 			->flags |= PKG_CONFIG;
+	r = 0;
+out:
+	for (i = 0; i < nkeys; i++)
+		buf_release(&keys[i].pem);
+	buf_release(&b);
+	return r;
+}
 
-	if (render_unit(s, &pc, &u, v, &b) < 0)
+/* The unit, its drop-in, sysusers.d and (rpm, system scope) a preset. */
+static int add_units(const struct site *s, const struct plan_config *pc,
+		     const struct plan_unit *u, const struct version *v,
+		     const struct plan_opts *o, struct pkg *p)
+{
+	const char *dir = u->system_scope ? SYSTEM_UNIT_DIR : USER_UNIT_DIR;
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	int r = -1;
+
+	if (render_unit(s, pc, u, v, &b) < 0)
 		goto out;
-	pkg_add_file(p, sys ? SYSTEM_UNIT_DIR "/" UNIT_NAME
-			    : USER_UNIT_DIR "/" UNIT_NAME,
-		     0644, b.data, b.len);
+	buf_addf(&path, "%s/" UNIT_NAME, dir);
+	pkg_add_file(p, path.data, 0644, b.data, b.len);
 	buf_reset(&b);
-	render_unit_dropin(&u, &b);
+	render_unit_dropin(u, &b);
 	if (b.len) {
 		buf_reset(&path);
-		buf_addf(&path, "%s/" UNIT_NAME ".d/" UNIT_DROPIN,
-			 sys ? SYSTEM_UNIT_DIR : USER_UNIT_DIR);
+		buf_addf(&path, "%s/" UNIT_NAME ".d/" UNIT_DROPIN, dir);
 		pkg_add_file(p, path.data, 0644, b.data, b.len);
 		buf_reset(&b);
 	}
-
-	render_sysusers(&u, &b);
+	render_sysusers(u, &b);
 	buf_reset(&path);
 	buf_addf(&path, "/usr/lib/sysusers.d/%s.conf", p->name);
 	pkg_add_file(p, path.data, 0644, b.data, b.len);
 	buf_reset(&b);
-
-	if ((o->format->flags & PKGF_SYSTEMD_PRESET) && sys) {
+	if ((o->format->flags & PKGF_SYSTEMD_PRESET) && u->system_scope) {
 		/* RHEL/Fedora presets disable everything not listed */
 		buf_reset(&path);
 		buf_addf(&path, "/usr/lib/systemd/system-preset/90-%s.preset",
 			 p->name);
 		buf_addstr(&b, "enable " UNIT_NAME "\n");
 		pkg_add_file(p, path.data, 0644, b.data, b.len);
-		buf_reset(&b);
 	}
-	if (add_docs(s, v, o, p) < 0)
-		goto out;
-	if (o->format->flags & PKGF_DEBIAN_DOCS)
-		add_lintian_overrides(s, p);
-
-	for (slot = (int)o->format->first_script;
-	     slot <= (int)o->format->last_script; slot++) {
-		if (plan_script(s, v, o->format, (enum pkg_script)slot,
-				&p->scripts[slot]) < 0)
-			goto out;
-	}
-	pkg_add_parents(p);
-	r = pkg_stat_files(p);
+	r = 0;
 out:
-	for (i = 0; i < nkeys; i++)
-		buf_release(&keys[i].pem);
 	buf_release(&b);
 	buf_release(&path);
 	return r;
+}
+
+int plan_pkg(const struct site *s, const struct version *v,
+	     const struct plan_opts *o, struct pkg *p)
+{
+	struct plan_package pp;
+	struct plan_config pc;
+	struct plan_unit u;
+	int slot;
+
+	plan_package_init(&pp, s);
+	plan_unit_init(&u, s);
+	plan_config_init(&pc, s, o->state);
+	set_metadata(&pp, v, o, p);
+	pkg_add_src(p, PERIPHERY_BIN, 0755, o->binary);
+	if (add_config(s, &pp, &pc, v, p) < 0 ||
+	    add_units(s, &pc, &u, v, o, p) < 0 || add_docs(&pp, v, o, p) < 0)
+		return -1;
+	if (o->format->flags & PKGF_DEBIAN_DOCS)
+		add_lintian_overrides(&pp, &pc, p);
+	for (slot = (int)o->format->first_script;
+	     slot <= (int)o->format->last_script; slot++) {
+		if (plan_script(s, v, o->format, o->state,
+				(enum pkg_script)slot, &p->scripts[slot]) < 0)
+			return -1;
+	}
+	pkg_add_parents(p);
+	return pkg_stat_files(p);
 }

@@ -1,5 +1,13 @@
-/* plan.h - decide what one package contains: site + version -> struct pkg
+/* plan.h - the typed plan: site -> structs every later stage reads, and
+ * site + version -> struct pkg
  * SPDX-License-Identifier: MIT
+ *
+ * The plan's files are the only ones that read the site by key: each
+ * struct below has one filler (plan_*_init(), in plan_fill.c and
+ * plan_server.c); render, the writers, fetch, resolve, register, keypair
+ * and state read typed fields (t1210 checks it). What the state file
+ * keeps for a server (struct plan_state) is read over the site, which is
+ * never changed after site_load().
  *
  * plan_pkg() renders every file and script for one format and architecture
  * and fills a struct pkg (initialised by the caller, released by the
@@ -16,6 +24,27 @@
 #include "site.h"
 #include "version.h"
 
+/*
+ * What the state file (state.h) adds to one server's validated site,
+ * which it never changes: state_apply() and keypair_apply() fill this and
+ * the plan reads it over the site's values. NULL: the site's value. Each
+ * sval keeps the site variable's location and is owned here;
+ * plan_state_release() frees (and wipes) them.
+ */
+struct plan_state {
+	struct sval *server_passkey;	/* generate_server_passkey's */
+	struct sval *private_key;	/* the v2 key pkgtool keeps */
+	struct sval *overwrite_key_files; /* "true" with a kept key */
+	struct sval *core_public_keys;	/* the Core key register pinned */
+};
+void plan_state_release(struct plan_state *ps);
+/* A kept value of a site variable, at loc (where the site set it). */
+struct sval *plan_state_value(const struct loc *loc, const char *value,
+			      int secret);
+/* Puts copies of what ps holds into map under their site names, so that a
+ * template naming them sees what the package ships. */
+void plan_state_names(const struct plan_state *ps, struct sval *map);
+
 struct plan_opts {
 	const struct pkg_format *format;
 	const char *arch;	/* deb name: amd64 / arm64 */
@@ -23,7 +52,27 @@ struct plan_opts {
 	const char *binary_sha256; /* hex, recorded in the doc folder */
 	int64_t mtime;		/* SOURCE_DATE_EPOCH */
 	enum pkg_compression comp;
+	const struct plan_state *state;	/* NULL: nothing kept */
+	const char *release;	/* NULL: the site's package_release */
 };
+
+/*
+ * The package's own fields and the few site values its docs, scripts and
+ * /etc layout name, from the site once (plan_package_init(),
+ * plan_fill.c). Pointers into the site, which must outlive it.
+ */
+struct plan_package {
+	const char *name;		/* package_name */
+	const char *release;		/* package_release */
+	int release_set;		/* written in the site file: it wins */
+	const char *maintainer;		/* package_maintainer */
+	const char *user;		/* komodo_user */
+	const char *config_path;	/* komodo_config_path */
+	int system_scope;		/* komodo_service_scope: system */
+	int delete_user;		/* allow_delete_komodo_user */
+	int extra_env;			/* komodo_extra_env has entries */
+};
+void plan_package_init(struct plan_package *pp, const struct site *s);
 
 /*
  * A host's build decisions, taken from the site once (plan_host_init());
@@ -45,7 +94,7 @@ struct plan_host {
 		enum pkg_compression comp;
 	} formats[8];
 	size_t nr_formats;
-	int system_scope;
+	struct plan_package pkg;
 	int secrets;		/* the packages carry secrets (mode 0600) */
 };
 
@@ -67,7 +116,7 @@ struct plan_unit {
 	struct plan_str user, group, uid, gid, home, config_path;
 	/* ReadWritePaths=, in order: home, root, repo, stack, build dir */
 	struct plan_str rw[5];
-	const char *template;		/* komodo_service_file_template */
+	struct plan_str template;	/* komodo_service_file_template */
 	const struct sval *overrides;	/* komodo_service_overrides */
 };
 void plan_unit_init(struct plan_unit *u, const struct site *s);
@@ -101,31 +150,87 @@ struct plan_config {
 	struct plan_str log_service_name, log_pretty, log_pretty_startup;
 	const struct sval *git_providers, *registry_providers;
 	const struct sval *agent_secrets, *extra_env;
-	const char *template;		/* komodo_config_file_template */
+	struct plan_str template;	/* komodo_config_file_template */
+	const struct plan_state *state;	/* for template lookups; NULL */
 };
-void plan_config_init(struct plan_config *c, const struct site *s);
+/* ps: what the state file keeps for this server, or NULL. */
+void plan_config_init(struct plan_config *c, const struct site *s,
+		      const struct plan_state *ps);
+
+/* A Komodo Core and the API key to reach it ("" when not set). */
+struct plan_core {
+	const char *url;		/* komodo_core_http_address */
+	const char *api_key, *api_secret;
+};
+
+/*
+ * Where the agent comes from: what resolve.c, fetch.c and fetch read,
+ * taken from the site once (plan_source_init(), plan_server.c).
+ * Pointers into the site, which must outlive it.
+ */
+struct plan_source {
+	struct plan_str version;	/* a tag, "latest" or "core" */
+	const char *github_api_url;
+	const char *download_base_url;	/* <base>/v<version>/<asset> */
+	int forge;			/* Komodo's forge, not the base URL */
+	const char *asset;		/* komodo_bin: asset name, or "" */
+	const struct sval *pinned_sha256; /* hex, or a map per arch */
+	const struct sval *arches;	/* package_architectures */
+	struct plan_core core;
+};
+void plan_source_init(struct plan_source *src, const struct site *s);
+/* The version src builds when it is a fixed tag (override: a
+ * --komodo-version value); latest and core need the network
+ * (resolve_version()) and are an error here. */
+int plan_fixed_version(const struct plan_source *src, const char *override,
+		       struct version *v);
+
+/*
+ * One server as register, the state file (state_apply()) and the v2 keys
+ * (keypair.c) see it, from the site once (plan_server_init(),
+ * plan_server.c). Pointers into the site, which must outlive it.
+ */
+struct plan_server {
+	const char *site_path;		/* for messages */
+	const char *host;		/* NULL: the site is one server */
+	const char *host_address;	/* ansible_host / address, or NULL */
+	const char *name;		/* server_name */
+	int enabled;			/* enable_server_management */
+	struct plan_core core;
+	const char *address;		/* server_address, or "" */
+	int outbound;			/* v2: Periphery dials Core */
+	int inbound;			/* komodo_server_enabled */
+	int ssl;			/* komodo_ssl_enabled */
+	long port;			/* komodo_periphery_port */
+	const char *connect_as;		/* komodo_connect_as */
+	/* server_passkey; *_set: written in the site file itself */
+	const struct sval *passkey;
+	int passkey_set, generate_passkey;
+	struct plan_str private_key;	/* komodo_private_key */
+	int private_key_set;
+	const struct loc *overwrite_key_files_loc;
+	int overwrite_key_files_set;	/* allow_overwrite_key_files */
+	const struct sval *core_public_keys; /* komodo_core_public_key */
+};
+void plan_server_init(struct plan_server *srv, const struct site *s);
 
 /* only: one format name (--format) or NULL for the site's list. */
 void plan_host_init(struct plan_host *h, const struct site *s,
-		    const char *only);
+		    const struct plan_state *ps, const char *only);
 
 int plan_pkg(const struct site *s, const struct version *v,
 	     const struct plan_opts *o, struct pkg *p);
 /* 1 when the package will carry secrets (the output file is then 0600). */
-int plan_has_secrets(const struct site *s);
-/* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb. */
-/* The package release: the site's package_release (plan_release_set():
- * written in the site, which then always wins), or one the state raised
- * and plan_set_release() put in its place (cmd_build, state.h). */
-const char *plan_release(const struct site *s);
-int plan_release_set(const struct site *s);
-void plan_set_release(struct site *s, const char *release);
+int plan_has_secrets(const struct site *s, const struct plan_state *ps);
+/* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb; release
+ * NULL: the site's package_release (the state may raise it per package:
+ * cmd_build, state.h, plan_opts.release). */
 void plan_filename(const struct site *s, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
-		   struct buf *out);
+		   const char *release, struct buf *out);
 /* The maintainer-script text for slot, as plan_pkg() would ship it. */
 int plan_script(const struct site *s, const struct version *v,
-		const struct pkg_format *f, enum pkg_script slot,
-		struct buf *out);
+		const struct pkg_format *f, const struct plan_state *ps,
+		enum pkg_script slot, struct buf *out);
 
 #endif

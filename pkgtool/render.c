@@ -352,13 +352,13 @@ static const struct sval *lookup(void *ctx, const char *name)
 }
 
 int render_template(const struct site *s, const struct plan_config *pc,
-		    const struct version *v, const char *var, int allow_secrets,
-		    struct buf *out)
+		    const struct version *v, const struct plan_str *tmpl,
+		    int allow_secrets, struct buf *out)
 {
 	struct lookup_ctx l = { s, v, sval_new(SV_MAP, NULL), allow_secrets,
 				"" };
 	struct buf src = BUF_INIT;
-	const char *path = site_str(s, var);
+	const char *path = tmpl->s;
 	struct sval *pk = merged_passkeys(pc);
 	int r;
 
@@ -367,12 +367,13 @@ int render_template(const struct site *s, const struct plan_config *pc,
 	sval_map_put(l.extra, "periphery_bin", NULL,
 		     sval_scalar(PERIPHERY_BIN, NULL));
 	sval_map_put(l.extra, "merged_passkeys", NULL, pk);
+	plan_state_names(pc->state, l.extra);
 	if (buf_read_file(&src, path) < 0)
-		r = error_at(site_loc(s, var), "cannot read '%s'", path);
+		r = error_at(tmpl->loc, "cannot read '%s'", path);
 	else
 		r = tmpl_expand(path, src.data, src.len, lookup, &l, out);
 	if (r < 0 && l.refused[0])
-		note_at(site_loc(s, var),
+		note_at(tmpl->loc,
 			"'%s' holds a secret and this file is world-readable "
 			"(mode 0644; ExecStart= is visible in ps): secrets "
 			"reach the agent through the config (0640) or "
@@ -432,9 +433,8 @@ int render_config(const struct site *s, const struct plan_config *pc,
 {
 	warn_weak_passkeys(pc);
 	/* a custom template names site values itself: data, by name */
-	if (pc->template[0])
-		return render_template(s, pc, v, "komodo_config_file_template",
-				       1, out);
+	if (pc->template.s[0])
+		return render_template(s, pc, v, &pc->template, 1, out);
 	return builtin_config(pc, v, out);
 }
 

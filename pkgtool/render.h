@@ -25,12 +25,14 @@
 /* s only for a komodo_config_file_template; the rest comes from pc. */
 int render_config(const struct site *s, const struct plan_config *pc,
 		  const struct version *v, struct buf *out);
-/* Expands the site's own template named by the site variable var. Without
- * allow_secrets (files that are not secret-mode) a secret value is refused
- * as if unknown, with a note that says why. */
+/* Expands the site's own template file tmpl (a plan_unit/plan_config
+ * template: its path and where the site names it); its {{ name }}s are
+ * site variables by the user's names. Without allow_secrets (files that
+ * are not secret-mode) a secret value is refused as if unknown, with a
+ * note that says why. */
 int render_template(const struct site *s, const struct plan_config *pc,
-		    const struct version *v, const char *var, int allow_secrets,
-		    struct buf *out);
+		    const struct version *v, const struct plan_str *tmpl,
+		    int allow_secrets, struct buf *out);
 /* systemd EnvironmentFile for komodo_extra_env; empty when there is none. */
 int render_env(const struct plan_config *pc, struct buf *out);
 int render_sysusers(const struct plan_unit *u, struct buf *out);

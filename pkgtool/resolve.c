@@ -10,6 +10,7 @@
 #include "core_api.h"
 #include "http.h"
 #include "json.h"
+#include "plan.h"
 #include "resolve.h"
 #include "util.h"
 #include "banned.h"
@@ -125,7 +126,7 @@ static int parse_remote(struct version *v, const char *text, size_t len,
 	return r;
 }
 
-static int latest_version(const struct site *s, const char *cacert,
+static int latest_version(const struct plan_source *src, const char *cacert,
 			  struct version *v)
 {
 	struct buf url = BUF_INIT;
@@ -134,7 +135,7 @@ static int latest_version(const struct site *s, const char *cacert,
 	int r = -1;
 
 	buf_addf(&url, "%s/repos/" GITHUB_REPO "/releases/latest",
-		 site_str(s, "komodo_github_api_url"));
+		 src->github_api_url);
 	if (github_get_json(url.data, cacert, "latest release", &j) < 0)
 		goto out;
 	tag = json_str(j, "tag_name");
@@ -152,18 +153,18 @@ out:
 /* Core's version through the Core client register uses too: GET /version
  * (v2, no credentials), else GetVersion with the API key (v1), as the role
  * does; missing credentials are named before that request is sent. */
-static int core_version(const struct site *s, const char *cacert,
+static int core_version(const struct plan_source *src, const char *cacert,
 			struct version *v)
 {
-	const char *base = site_str(s, "komodo_core_http_address");
-	const char *key = site_str(s, "komodo_core_api_key");
-	const char *secret = site_str(s, "komodo_core_api_secret");
+	const char *base = src->core.url;
+	const char *key = src->core.api_key;
+	const char *secret = src->core.api_secret;
 	struct core c;
 	long status = 0;
 	int ret;
 
 	if (!base[0])
-		return error_at(site_loc(s, "komodo_version"),
+		return error_at(src->version.loc,
 				"'komodo_version: core' needs the address of "
 				"Komodo Core: set 'komodo_core_http_address' "
 				"(or 'komodo_core_url', or "
@@ -171,7 +172,7 @@ static int core_version(const struct site *s, const char *cacert,
 	core_open(&c, base, key, secret, cacert);
 	ret = core_get_version_v2(&c, &status);
 	if (ret == CORE_NOT_FOUND && (!key[0] || !secret[0])) {
-		ret = error_at(site_loc(s, "komodo_version"),
+		ret = error_at(src->version.loc,
 			       "'komodo_version: core': Komodo Core at %s has "
 			       "no GET /version (HTTP %ld, a v1 Core?), and "
 			       "GetVersion needs an API key: set %s",
@@ -234,10 +235,10 @@ static void memo_put(const char *key, const struct version *v)
 	memo[i].v = *v;
 }
 
-int resolve_version(const struct site *s, const char *override,
+int resolve_version(const struct plan_source *src, const char *override,
 		    const char *cacert, struct version *v)
 {
-	const char *want = override ? override : site_str(s, "komodo_version");
+	const char *want = override ? override : src->version.s;
 	const struct version *known;
 	struct buf key = BUF_INIT;
 	int latest = !strcmp(want, "latest"), r;
@@ -245,15 +246,15 @@ int resolve_version(const struct site *s, const char *override,
 	if (!latest && strcmp(want, "core"))
 		return version_parse(v, want);
 	buf_addf(&key, "%s %s", want,
-		 site_str(s, latest ? "komodo_github_api_url"
-				    : "komodo_core_http_address"));
+		 latest ? src->github_api_url : src->core.url);
 	known = memo_get(key.data);
 	if (known) {
 		*v = *known;
 		buf_release(&key);
 		return 0;
 	}
-	r = latest ? latest_version(s, cacert, v) : core_version(s, cacert, v);
+	r = latest ? latest_version(src, cacert, v)
+		   : core_version(src, cacert, v);
 	if (r == 0) {
 		memo_put(key.data, v);
 		info("komodo_version %s: %s (%s)", want, v->text,

@@ -15,14 +15,15 @@
 #ifndef PKGTOOL_RESOLVE_H
 #define PKGTOOL_RESOLVE_H
 
-#include "site.h"
 #include "version.h"
 
 struct json;
+struct plan_source;
 
-/* Fills v from override (a --komodo-version value) or the site. cacert is
- * the --cacert file or NULL. Reports and returns -1 on failure. */
-int resolve_version(const struct site *s, const char *override,
+/* Fills v from override (a --komodo-version value) or the site's
+ * komodo_version. cacert is the --cacert file or NULL. Reports and
+ * returns -1 on failure. */
+int resolve_version(const struct plan_source *src, const char *override,
 		    const char *cacert, struct version *v);
 
 /* GET a GitHub API URL and parse the JSON reply into *out (json_free()

@@ -901,31 +901,6 @@ int yaml_read_mem(const char *name, const char *data, size_t len,
 	return parse_yaml(name, data, len, NULL, root, NULL);
 }
 
-void site_set_secret(struct site *s, const char *key, const char *value)
-{
-	struct site_var *v = var(s, key);
-	struct loc l = v->val->loc;
-
-	sval_free(v->val);
-	v->val = sval_scalar(value, &l);
-	v->val->secret = 1;
-	v->val->quoted = 1;
-}
-
-void site_set_value(struct site *s, const char *key, struct sval *v)
-{
-	struct site_var *sv = var(s, key);
-
-	sval_free(sv->val);
-	sv->val = v;
-}
-
-void site_set_str(struct site *s, const char *key, const char *value)
-{
-	site_set_secret(s, key, value);
-	var(s, key)->val->secret = 0;
-}
-
 const struct sval *site_lookup(const struct site *s, const char *key)
 {
 	const struct site_var *v = find_var(s, key);

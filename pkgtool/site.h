@@ -76,12 +76,5 @@ int yaml_read_file(const char *path, struct sval **root);
  * is read from a descriptor whose owner and mode were checked. */
 int yaml_read_mem(const char *name, const char *data, size_t len,
 		  struct sval **root);
-/* Sets a secret string variable (a generated passkey) after loading. */
-void site_set_secret(struct site *s, const char *key, const char *value);
-/* Replaces a variable's value after loading (keypair.c: the pinned Core
- * key, key file overwrites); takes v, which must have the variable's shape. */
-void site_set_value(struct site *s, const char *key, struct sval *v);
-/* Sets a plain string variable after loading (a release pkgtool raised). */
-void site_set_str(struct site *s, const char *key, const char *value);
 
 #endif

@@ -387,18 +387,22 @@ out:
 	return r;
 }
 
-int state_apply(struct state *st, struct site *s, enum state_mode mode)
+int state_apply(struct state *st, const struct plan_server *srv,
+		enum state_mode mode, struct plan_state *ps)
 {
-	const char *server = s->host ? s->host : SITE_KEY;
+	const char *server = srv->host ? srv->host : SITE_KEY;
+	const struct sval *own = srv->passkey;
 	char key[33];
 	size_t i;
 
-	if (!site_bool(s, "generate_server_passkey") ||
-	    site_str(s, "server_passkey")[0])
+	if (!srv->generate_passkey ||
+	    (own->type == SV_SCALAR && own->str[0]))
 		return 0;
 	for (i = 0; mode != STATE_ROTATE && i < st->n; i++)
 		if (!strcmp(st->servers[i], server)) {
-			site_set_secret(s, "server_passkey", st->passkeys[i]);
+			sval_free(ps->server_passkey);
+			ps->server_passkey = plan_state_value(
+				&own->loc, st->passkeys[i], 1);
 			return 0;
 		}
 	if (mode == STATE_READ)
@@ -406,7 +410,8 @@ int state_apply(struct state *st, struct site *s, enum state_mode mode)
 	if (passkey_generate(key) < 0)
 		return -1;
 	put(st, server, key);
-	site_set_secret(s, "server_passkey", key);
+	sval_free(ps->server_passkey);
+	ps->server_passkey = plan_state_value(&own->loc, key, 1);
 	explicit_bzero(key, sizeof(key));
 	st->dirty = 1;
 	return 0;

@@ -6,8 +6,9 @@
  * mode 0600, written atomically. It maps each server (a host name, or
  * "_site" for a site without hosts) to the passkey generated for it, so
  * that build and register agree and re-runs change nothing (the role
- * generated a new passkey on every run). state_apply() fills the site's
- * server_passkey from it when generate_server_passkey is set.
+ * generated a new passkey on every run). state_apply() gives the plan
+ * (struct plan_state) the server's passkey from it when
+ * generate_server_passkey is set; the site is never changed.
  *
  * For Komodo v2 it also keeps each server's Periphery private key
  * (private_keys: server -> key) and the public key of each Komodo Core
@@ -22,6 +23,7 @@
 #define PKGTOOL_STATE_H
 
 #include "buf.h"
+#include "plan.h"
 #include "site.h"
 
 /* name -> value pairs of one section of the state file */
@@ -53,9 +55,10 @@ enum state_mode {
 	STATE_ROTATE	/* always make a new one (register --rotate-passkeys) */
 };
 
-/* Gives s its generated passkey when the site asks for generation and sets
- * no server_passkey. */
-int state_apply(struct state *st, struct site *s, enum state_mode mode);
+/* Sets ps->server_passkey to the server's generated passkey when srv asks
+ * for generation and sets no server_passkey. */
+int state_apply(struct state *st, const struct plan_server *srv,
+		enum state_mode mode, struct plan_state *ps);
 /* Writes the file if anything changed. */
 int state_save(struct state *st);
 void state_release(struct state *st);

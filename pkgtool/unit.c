@@ -263,9 +263,8 @@ int render_unit(const struct site *s, const struct plan_config *pc,
 		struct buf *out)
 {
 	/* a custom template names site values itself: data, by name */
-	if (u->template[0])
-		return render_template(s, pc, v,
-				       "komodo_service_file_template", 0, out);
+	if (u->template.s[0])
+		return render_template(s, pc, v, &u->template, 0, out);
 	return builtin_unit(u, out);
 }
 

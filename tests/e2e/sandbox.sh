@@ -189,7 +189,8 @@ user_manager_directives() {
 }
 
 # The awkward unit runs a dumper in place of the agent: what it prints is
-# what systemd made of each quoted value.
+# what systemd made of each quoted value. It appears whole (renamed into
+# place): waitfor sees a non-empty file, which must not be half written.
 sandbox_readback() {
 	sc=$1
 	x sh -c 'cat >/usr/local/bin/argdump && chmod 755 /usr/local/bin/argdump' <<'EOF'

@@ -51,10 +51,10 @@ static void plan_all(const struct site *s, const struct version *v)
 		plan_pkg(s, v, &po, &p);
 		pkg_release(&p);
 		for (i = 0; i < SCRIPT_MAX; i++) {
-			plan_script(s, v, fmt, (enum pkg_script)i, &b);
+			plan_script(s, v, fmt, NULL, (enum pkg_script)i, &b);
 			buf_reset(&b);
 		}
-		plan_filename(s, v, fmt, "arm64", &b);
+		plan_filename(s, v, fmt, "arm64", NULL, &b);
 		buf_reset(&b);
 	}
 	buf_release(&b);
@@ -72,7 +72,7 @@ static void render_all(const struct site *s)
 	/* "latest"/"core" are network lookups: pick both majors instead */
 	if (version_check(&v, site_str(s, "komodo_version")) < 0)
 		version_check(&v, "1.19.5");
-	plan_config_init(&pc, s);
+	plan_config_init(&pc, s, NULL);
 	plan_unit_init(&u, s);
 	render_config(s, &pc, &v, &b);
 	buf_reset(&b);
@@ -87,7 +87,7 @@ static void render_all(const struct site *s)
 		for (i = 0; i < n; i++)
 			buf_release(&kf[i].pem);
 	plan_all(s, &v);
-	plan_has_secrets(s);
+	plan_has_secrets(s, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

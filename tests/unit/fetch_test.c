@@ -10,6 +10,7 @@
 #include "fetch.h"
 #include "harness.h"
 #include "http.h"
+#include "plan.h"
 #include "site.h"
 #include "util.h"
 #include "version.h"
@@ -23,11 +24,14 @@ static const char *name_of(const char *yaml, const char *ver,
 			   const char *arch, struct buf *b)
 {
 	struct site s;
+	struct plan_source src;
 	struct version v;
 
 	buf_reset(b);
-	if (load(&s, yaml) == 0 && version_parse(&v, ver) == 0)
-		fetch_asset_name(&s, &v, arch, b);
+	if (load(&s, yaml) == 0 && version_parse(&v, ver) == 0) {
+		plan_source_init(&src, &s);
+		fetch_asset_name(&src, &v, arch, b);
+	}
 	site_release(&s);
 	return b->data;
 }
@@ -49,11 +53,14 @@ TEST(fetch_asset_names)
 static const char *url_of(const char *yaml, struct buf *b)
 {
 	struct site s;
+	struct plan_source src;
 	struct version v;
 
 	buf_reset(b);
-	if (load(&s, yaml) == 0 && version_parse(&v, "v1.19.5") == 0)
-		fetch_asset_url(&s, &v, "periphery-x86_64", b);
+	if (load(&s, yaml) == 0 && version_parse(&v, "v1.19.5") == 0) {
+		plan_source_init(&src, &s);
+		fetch_asset_url(&src, &v, "periphery-x86_64", b);
+	}
 	site_release(&s);
 	return b->data;
 }
