@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bgwrite.h"
 #include "cstage.h"
 #include "digest.h"
 #include "fetch.h"
@@ -203,41 +204,12 @@ static int64_t build_time(void)
 	return (int64_t)t;
 }
 
-/* A new temp file beside the final name, for bytes that differ. */
-static int write_tmp(struct output *o, const char *outdir,
-		     const struct cout *bytes)
-{
-	char tmp[sizeof(o->tmp)];
-	const char *base = strrchr(o->final, '/') + 1;
-	int fd, r;
-
-	/* ".name.XXXXXX" in the same directory: rename stays atomic */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX",
-			     (int)(base - o->final), o->final,
-			     base) >= sizeof(tmp))
-		return error("output path '%s' is too long", outdir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return error("cannot create a file in '%s': %s", outdir,
-			     strerror(errno));
-	/* the signal handler unlinks o->tmp: it must never hold a part
-	 * of the name, so the first byte goes in last */
-	memcpy(o->tmp + 1, tmp + 1, strlen(tmp));
-	o->tmp[0] = tmp[0];
-	r = cout_write(bytes, fd, o->tmp);
-	/* start writeback now, while the next packages are made: publish()
-	 * must fsync every file, and 100 hosts write 100 package sets */
-	if (!r)
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	if (close(fd) < 0 && !r)
-		r = error("cannot write '%s': %s", o->tmp, strerror(errno));
-	return r;
-}
-
-/* Compresses and writes one planned package (p, freed here). */
+/* Compresses one planned package (p, freed here) and starts writing it
+ * on bg. */
 static int write_one(struct cstage *stage, const struct site *s,
 		     const struct version *v, const struct plan_opts *po,
-		     int secret, struct pkg *p, const char *outdir)
+		     int secret, struct pkg *p, const char *outdir,
+		     struct bgwrite *bg)
 {
 	struct output *o;
 	struct plan_package pp;
@@ -264,10 +236,9 @@ static int write_one(struct cstage *stage, const struct site *s,
 	o->secret = secret;
 	cout_init(&bytes);
 	r = po->format->make(p, stage, &bytes);
-	/* the same bytes as the file in place: leave it alone (mtime,
-	 * inode), as make would */
-	if (!r && !cout_same(&bytes, o->final))
-		r = write_tmp(o, outdir, &bytes);
+	if (!r)
+		r = bgwrite_start(bg, &bytes, o->final, o->tmp,
+				  sizeof(o->tmp));
 	cout_release(&bytes);
 	pkg_release(p);
 	return r;
@@ -447,7 +418,7 @@ static int plan_all(struct target *t, int64_t mtime)
 	return 0;
 }
 
-static int write_all(struct target *t)
+static int write_all(struct target *t, struct bgwrite *bg)
 {
 	size_t i;
 	int r = 0;
@@ -457,7 +428,7 @@ static int write_all(struct target *t)
 		 * array moved since it was planned) */
 		t->pkgs[i].po.release = t->pkgs[i].release;
 		r = write_one(t->stage, &t->s, &t->v, &t->pkgs[i].po,
-			      t->plan.secrets, &t->pkgs[i].p, t->dir);
+			      t->plan.secrets, &t->pkgs[i].p, t->dir, bg);
 	}
 	return r;
 }
@@ -592,9 +563,11 @@ static void unmake_out_dir(const char *dir, const struct buf *made)
 /* Writes every package of every target, then publishes them all. */
 static int write_targets(struct target *targets, size_t n)
 {
+	struct bgwrite bg;
 	size_t i;
 	int r = -1;
 
+	bgwrite_init(&bg);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -604,14 +577,16 @@ static int write_targets(struct target *targets, size_t n)
 		info("building Komodo Periphery %s (%s scope)%s%s", t->v.text,
 		     t->plan.pkg.system_scope ? "system" : "user",
 		     t->s.host ? " for " : "", t->s.host ? t->s.host : "");
-		if (write_all(t) < 0)
+		if (write_all(t, &bg) < 0)
 			goto out;
 	}
-	if (publish() < 0)
+	if (bgwrite_wait(&bg, 1) < 0 || publish() < 0)
 		goto out;
 	summary(targets[0].stage);
 	r = 0;
 out:
+	/* an error is already reported: the write in flight adds none */
+	bgwrite_release(&bg);
 	remove_temps();
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
