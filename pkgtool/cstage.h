@@ -22,6 +22,7 @@
 #ifndef PKGTOOL_CSTAGE_H
 #define PKGTOOL_CSTAGE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -137,6 +138,24 @@ int cstage_compress(struct cstage *st, const struct cstream *s,
 /* SHA-256 of the uncompressed stream (rpm's PAYLOADDIGESTALT). */
 int cstage_sha256(struct cstage *st, const struct cstream *s,
 		  char hex[SHA256_HEX_SIZE]);
+/*
+ * The same on a thread of its own, while the caller compresses: 32 MB
+ * of agent per rpm, the largest digest a fleet takes per host. Between
+ * start and finish, s must not change and only the caller's thread uses
+ * st; finish must follow every start (it joins). The thread reports a
+ * read error itself; finish returns -1 for it.
+ */
+struct cstage_sha256_job {
+	pthread_t th;
+	int running, known, r;
+	const struct cstream *s;
+	struct sha256_ctx h;
+	uint8_t id[SHA256_DIGEST_LEN], d[SHA256_DIGEST_LEN];
+};
+int cstage_sha256_start(struct cstage *st, const struct cstream *s,
+			struct cstage_sha256_job *j);
+int cstage_sha256_finish(struct cstage *st, struct cstage_sha256_job *j,
+			 char hex[SHA256_HEX_SIZE]);
 /* The digest md (crypto.h) of prefix followed by o's bytes into out,
  * remembered (memory and block cache) under everything it depends on:
  * rpm's payload and signature digests without reading 9 MB per package. */

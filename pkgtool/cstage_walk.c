@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,28 +90,65 @@ static int hash_fn(void *ctx, const void *data, size_t len)
 	return 0;
 }
 
+static void *sha256_run(void *arg)
+{
+	struct cstage_sha256_job *j = arg;
+
+	sha256_init(&j->h);
+	j->r = cstage_stream_walk(j->s, hash_fn, &j->h);
+	if (j->r < 0)
+		sha256_release(&j->h);
+	else
+		sha256_final(&j->h, j->d);
+	return NULL;
+}
+
+int cstage_sha256_start(struct cstage *st, const struct cstream *s,
+			struct cstage_sha256_job *j)
+{
+	const struct buf *m;
+
+	memset(j, 0, sizeof(*j));
+	j->s = s;
+	cstage_stream_id(s, j->id);
+	m = cstage_memo_get(st, MEMO_STREAM_SHA256, j->id);
+	if (m && m->len == sizeof(j->d)) {
+		memcpy(j->d, m->data, sizeof(j->d));
+		j->known = 1;
+		return 0;
+	}
+	/* no thread to spare: hash here */
+	if (pthread_create(&j->th, NULL, sha256_run, j))
+		sha256_run(j);
+	else
+		j->running = 1;
+	return 0;
+}
+
+int cstage_sha256_finish(struct cstage *st, struct cstage_sha256_job *j,
+			 char hex[SHA256_HEX_SIZE])
+{
+	if (j->running)
+		pthread_join(j->th, NULL);
+	j->running = 0;
+	if (j->known) {
+		digest_hex(j->d, sizeof(j->d), hex);
+		return 0;
+	}
+	if (j->r < 0)
+		return -1;
+	cstage_memo_put(st, MEMO_STREAM_SHA256, j->id, j->d, sizeof(j->d));
+	digest_hex(j->d, sizeof(j->d), hex);
+	return 0;
+}
+
 int cstage_sha256(struct cstage *st, const struct cstream *s,
 		  char hex[SHA256_HEX_SIZE])
 {
-	struct sha256_ctx h;
-	uint8_t d[SHA256_DIGEST_LEN], id[SHA256_DIGEST_LEN];
-	const struct buf *m;
+	struct cstage_sha256_job j;
 
-	cstage_stream_id(s, id);
-	m = cstage_memo_get(st, MEMO_STREAM_SHA256, id);
-	if (m && m->len == sizeof(d)) {
-		digest_hex((const uint8_t *)m->data, sizeof(d), hex);
-		return 0;
-	}
-	sha256_init(&h);
-	if (cstage_stream_walk(s, hash_fn, &h) < 0) {
-		sha256_release(&h);
-		return -1;
-	}
-	sha256_final(&h, d);
-	cstage_memo_put(st, MEMO_STREAM_SHA256, id, d, sizeof(d));
-	digest_hex(d, sizeof(d), hex);
-	return 0;
+	cstage_sha256_start(st, s, &j);
+	return cstage_sha256_finish(st, &j, hex);
 }
 
 void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
