@@ -88,11 +88,14 @@ int rpm_payload_make(struct rpm_writer *w)
 	cstage_sha256_start(w->stage, &w->cpio, &alt);
 	r = cstage_compress(w->stage, &w->cpio, w->p->comp, w->level_nr,
 			    CSTAGE_BLOCKS, &w->payload);
+	if (!r) {
+		w->payload_size = w->payload.size;
+		cstage_digest(w->stage, CRYPTO_SHA256, NULL, 0, &w->payload,
+			      d);
+		digest_hex(d, sizeof(d), w->payload_digest);
+	}
 	/* joined first: one error at most (a failed compress said it) */
 	if (cstage_sha256_finish(w->stage, &alt, w->alt_digest) < 0 || r < 0)
 		return -1;
-	w->payload_size = w->payload.size;
-	cstage_digest(w->stage, CRYPTO_SHA256, NULL, 0, &w->payload, d);
-	digest_hex(d, sizeof(d), w->payload_digest);
 	return 0;
 }
