@@ -112,6 +112,7 @@ static void *run(void *arg)
 	char name[sizeof(w->tmpl)];
 	int fd, direct = 1;
 
+	cout_finish(&w->bytes);
 	/* the same bytes as the file in place: leave it alone (mtime,
 	 * inode), as make would */
 	if (cout_same(&w->bytes, w->final))
@@ -148,6 +149,8 @@ static int job_wait(struct bgwrite_job *w, int report)
 	if (w->running)
 		pthread_join(w->th, NULL);
 	w->running = 0;
+	if (w->stage)
+		cstage_digest_remember(w->stage, &w->bytes);
 	cout_release(&w->bytes);
 	if (!w->what)
 		return 0;
@@ -165,8 +168,8 @@ static int job_wait(struct bgwrite_job *w, int report)
 		     strerror(w->err));
 }
 
-int bgwrite_start(struct bgwrite *bg, struct cout *bytes, const char *final,
-		  char *tmp, size_t tmp_size)
+int bgwrite_start(struct bgwrite *bg, struct cstage *st, struct cout *bytes,
+		  const char *final, char *tmp, size_t tmp_size)
 {
 	struct bgwrite_job *w = &bg->job[bg->next % BGWRITE_JOBS];
 	const char *base = strrchr(final, '/');
@@ -188,6 +191,7 @@ int bgwrite_start(struct bgwrite *bg, struct cout *bytes, const char *final,
 		die("out of memory");
 	w->bytes = *bytes;
 	cout_init(bytes);
+	w->stage = st;
 	w->final = final;
 	w->tmp = tmp;
 	w->tmp[0] = '\0';

@@ -28,6 +28,7 @@ struct bgwrite_job {
 	pthread_t th;
 	int running;
 	struct cout bytes;	/* owned while running */
+	struct cstage *stage;	/* remembers a digest the thread took */
 	const char *final;
 	char *tmp;		/* the caller's; "" until the file exists */
 	char tmpl[4096];	/* ".NAME.XXXXXX" beside final */
@@ -45,11 +46,13 @@ void bgwrite_init(struct bgwrite *w);
 /* Starts writing bytes (moved into w; bytes is left empty) to a new temp
  * file beside final unless final already holds exactly those bytes; the
  * temp file's name goes to tmp (tmp_size bytes), which stays "" when
- * nothing was written. final and tmp must outlive the write. Waits for
+ * nothing was written; a digest bytes left to cout_finish() is taken on
+ * the thread and remembered in st (cstage_digest_remember()) when the
+ * write is waited for. final and tmp must outlive the write. Waits for
  * the oldest write first when all jobs are busy. -1 reported (this
  * write's problem or an earlier write's failure). */
-int bgwrite_start(struct bgwrite *w, struct cout *bytes, const char *final,
-		  char *tmp, size_t tmp_size);
+int bgwrite_start(struct bgwrite *w, struct cstage *st, struct cout *bytes,
+		  const char *final, char *tmp, size_t tmp_size);
 /* Waits for every write in flight, oldest first. -1 when one failed,
  * reported (the first only) when report is set: a caller that already
  * reported an error of its own stays at one. */

@@ -237,7 +237,7 @@ static int write_one(struct cstage *stage, const struct site *s,
 	cout_init(&bytes);
 	r = po->format->make(p, stage, &bytes);
 	if (!r)
-		r = bgwrite_start(bg, &bytes, o->final, o->tmp,
+		r = bgwrite_start(bg, stage, &bytes, o->final, o->tmp,
 				  sizeof(o->tmp));
 	cout_release(&bytes);
 	pkg_release(p);
@@ -518,6 +518,9 @@ static struct cstage *stage_open(const struct fetch_opts *fo, int jobs)
 	st = cstage_new(none ? NULL : dir.data,
 			n < 1 ? 1 : n > 64 ? 64 : (unsigned)n);
 	buf_release(&dir);
+	/* every package goes through bgwrite, which finishes it */
+	if (st)
+		cstage_allow_defer(st);
 	return st;
 }
 

@@ -96,10 +96,26 @@ struct cpiece {
 	const uint8_t *id;	/* the stage block's key, or NULL */
 };
 
+/* A digest left to fill in just before the bytes are written: rpm's MD5
+ * over header and payload, the one digest per host that needs the
+ * finished header, taken by cout_finish() on the writer's thread while
+ * the next package is made. */
+struct cout_defer {
+	int md;			/* enum crypto_md */
+	struct buf prefix;	/* digested first, then pieces from on */
+	size_t from;
+	size_t piece, at;	/* where it goes: an owned piece, offset */
+	uint8_t key[SHA256_DIGEST_LEN];	/* its memo (cstage_digest()) */
+	uint8_t val[64];
+	int done;
+	int fresh;		/* computed, not yet remembered */
+};
+
 struct cout {
 	struct cpiece *v;
 	size_t nr, alloc;
 	uint64_t size;
+	struct cout_defer *defer;	/* NULL: every byte final */
 };
 
 void cout_init(struct cout *o);
@@ -111,6 +127,9 @@ void cout_ref(struct cout *o, const void *data, size_t len,
 	      const uint8_t *id);
 /* Appends from's pieces: the stage's borrowed, the others copied. */
 void cout_append(struct cout *o, const struct cout *from);
+/* Fills a deferred digest in; safe on any thread (reads the pieces,
+ * which stay put). cout_write() and cout_same() need it done first. */
+void cout_finish(struct cout *o);
 int cout_write(const struct cout *o, int fd, const char *path);
 /* 1 when path holds exactly these bytes, 0 when not (or no such file). */
 int cout_same(const struct cout *o, const char *path);
@@ -162,6 +181,19 @@ int cstage_sha256_finish(struct cstage *st, struct cstage_sha256_job *j,
 enum crypto_md;
 void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
 		   size_t plen, const struct cout *o, uint8_t *out);
+/* Lets writers leave a digest to cout_finish() (cstage_digest_defer()):
+ * for a caller that finishes every cout, then hands it to
+ * cstage_digest_remember(). */
+void cstage_allow_defer(struct cstage *st);
+/* Like cstage_digest() into o's piece `piece` at `at` (an owned piece),
+ * over prefix and o's pieces from `from` on (those cstage_digest() would
+ * be given), but when it is not remembered and the stage allows, left to
+ * cout_finish(): 1 done, 0 deferred. */
+int cstage_digest_defer(struct cstage *st, enum crypto_md md,
+			const void *prefix, size_t plen, struct cout *o,
+			size_t from, size_t piece, size_t at);
+/* Remembers o's deferred digest once it is done (the caller's thread). */
+void cstage_digest_remember(struct cstage *st, struct cout *o);
 /* One line: what was compressed and what reused. */
 void cstage_summary(const struct cstage *st, struct buf *out);
 

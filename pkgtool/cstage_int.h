@@ -31,6 +31,7 @@ struct cblock {
 
 struct cstage {
 	unsigned threads;
+	int defer;			/* cstage_allow_defer() */
 	struct blockcache *cache;	/* NULL: memory only */
 	struct cstage_src **srcs;
 	size_t nr_srcs, alloc_srcs;

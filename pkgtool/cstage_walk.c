@@ -151,13 +151,12 @@ int cstage_sha256(struct cstage *st, const struct cstream *s,
 	return cstage_sha256_finish(st, &j, hex);
 }
 
-void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
-		   size_t plen, const struct cout *o, uint8_t *out)
+/* The memo key of md over prefix and o's pieces from on. */
+static void digest_key(enum crypto_md md, const void *prefix, size_t plen,
+		       const struct cout *o, size_t from,
+		       uint8_t key[SHA256_DIGEST_LEN])
 {
-	struct crypto_hash *h;
 	struct sha256_ctx k;
-	uint8_t key[SHA256_DIGEST_LEN];
-	const struct buf *m;
 	char tag[48];
 	size_t i;
 
@@ -165,7 +164,7 @@ void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
 	snprintf(tag, sizeof(tag), "D%d:%zu:", (int)md, plen);
 	sha256_update(&k, tag, strlen(tag));
 	sha256_update(&k, prefix, plen);
-	for (i = 0; i < o->nr; i++) {
+	for (i = from; i < o->nr; i++) {
 		snprintf(tag, sizeof(tag), "%c%zu:", o->v[i].id ? 'B' : 'O',
 			 o->v[i].len);
 		sha256_update(&k, tag, strlen(tag));
@@ -175,6 +174,17 @@ void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
 			sha256_update(&k, o->v[i].data, o->v[i].len);
 	}
 	sha256_final(&k, key);
+}
+
+void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
+		   size_t plen, const struct cout *o, uint8_t *out)
+{
+	struct crypto_hash *h;
+	uint8_t key[SHA256_DIGEST_LEN];
+	const struct buf *m;
+	size_t i;
+
+	digest_key(md, prefix, plen, o, 0, key);
 	m = cstage_memo_get(st, MEMO_DIGEST, key);
 	if (m && m->len == crypto_hash_size(md)) {
 		memcpy(out, m->data, m->len);
@@ -186,4 +196,56 @@ void cstage_digest(struct cstage *st, enum crypto_md md, const void *prefix,
 		crypto_hash_update(h, o->v[i].data, o->v[i].len);
 	crypto_hash_final(h, out);
 	cstage_memo_put(st, MEMO_DIGEST, key, out, crypto_hash_size(md));
+}
+
+void cstage_allow_defer(struct cstage *st)
+{
+	st->defer = 1;
+}
+
+int cstage_digest_defer(struct cstage *st, enum crypto_md md,
+			const void *prefix, size_t plen, struct cout *o,
+			size_t from, size_t piece, size_t at)
+{
+	struct cout_defer *d;
+	uint8_t key[SHA256_DIGEST_LEN];
+	const struct buf *m;
+	size_t n = crypto_hash_size(md);
+
+	if (piece >= o->nr || !o->v[piece].owned || at + n > o->v[piece].len ||
+	    o->defer || n > sizeof(d->val))
+		BUG("digest placed outside its piece");
+	digest_key(md, prefix, plen, o, from, key);
+	m = cstage_memo_get(st, MEMO_DIGEST, key);
+	d = xcalloc(1, sizeof(*d));
+	d->md = (int)md;
+	buf_init(&d->prefix);
+	buf_add(&d->prefix, prefix, plen);
+	d->from = from;
+	d->piece = piece;
+	d->at = at;
+	memcpy(d->key, key, sizeof(key));
+	o->defer = d;
+	if (m && m->len == n) {
+		memcpy(o->v[piece].owned + at, m->data, n);
+		memcpy(d->val, m->data, n);
+		d->done = 1;
+		return 1;
+	}
+	if (st->defer)
+		return 0;
+	cout_finish(o);
+	cstage_digest_remember(st, o);
+	return 1;
+}
+
+void cstage_digest_remember(struct cstage *st, struct cout *o)
+{
+	struct cout_defer *d = o->defer;
+
+	if (d && d->fresh)
+		cstage_memo_put(st, MEMO_DIGEST, d->key, d->val,
+				crypto_hash_size((enum crypto_md)d->md));
+	if (d)
+		d->fresh = 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "crypto.h"
 #include "cstage.h"
 #include "util.h"
 #include "banned.h"
@@ -99,6 +100,9 @@ void cout_release(struct cout *o)
 	for (i = 0; i < o->nr; i++)
 		free(o->v[i].owned);
 	free(o->v);
+	if (o->defer)
+		buf_release(&o->defer->prefix);
+	free(o->defer);
 	cout_init(o);
 }
 
@@ -142,6 +146,25 @@ void cout_append(struct cout *o, const struct cout *from)
 		else
 			cout_ref(o, from->v[i].data, from->v[i].len,
 				 from->v[i].id);
+}
+
+void cout_finish(struct cout *o)
+{
+	struct cout_defer *d = o->defer;
+	struct crypto_hash *h;
+	size_t i;
+
+	if (!d || d->done)
+		return;
+	h = crypto_hash_new((enum crypto_md)d->md);
+	crypto_hash_update(h, d->prefix.data, d->prefix.len);
+	for (i = d->from; i < o->nr; i++)
+		crypto_hash_update(h, o->v[i].data, o->v[i].len);
+	crypto_hash_final(h, d->val);
+	memcpy(o->v[d->piece].owned + d->at, d->val,
+	       crypto_hash_size((enum crypto_md)d->md));
+	d->done = 1;
+	d->fresh = 1;
 }
 
 int cout_write(const struct cout *o, int fd, const char *path)

@@ -77,16 +77,35 @@ static void make_lead(const struct rpm_writer *w, unsigned char *lead)
 }
 
 /* Fills in lead, signature and header in front of the payload. */
+/* What the signature holds for MD5 until the digest is known: found
+ * again by its bytes (any 16 bytes would do; these never occur in a
+ * signature header by chance). */
+static const unsigned char md5_mark[16] = {
+	0x70, 0x6b, 0x67, 0x74, 0x6f, 0x6f, 0x6c, 0x2d,
+	0x6d, 0x64, 0x35, 0x2d, 0xa5, 0x5a, 0xc3, 0x3c
+};
+
+/* Where the placeholder MD5 sits in front, which must hold it once. */
+static size_t md5_at(const struct buf *front)
+{
+	const char *at = memmem(front->data, front->len, md5_mark,
+				sizeof(md5_mark));
+
+	if (!at || memmem(at + 1, front->len - (size_t)(at - front->data) - 1,
+			  md5_mark, sizeof(md5_mark)))
+		BUG("rpm signature MD5 placeholder not found once");
+	return (size_t)(at - front->data);
+}
+
 static int write_headers(struct rpm_writer *w, struct cout *out)
 {
 	struct crypto_hash *ctx[2];
 	unsigned char lead[LEAD_SIZE], md5[16], pad[8] = { 0 };
 	char sha1[SHA1_HEX + 1], sha256[SHA256_HEX + 1];
-	struct buf front = BUF_INIT;
+	struct buf front = BUF_INIT, signed_part = BUF_INIT;
 	void *hdr = NULL, *sig = NULL;
 	unsigned hdr_len, sig_len;
-	size_t i;
-	int r = -1;
+	size_t i, first;
 
 	hdr = rpm_header_export(w, &hdr_len);
 	if (hdr_len != w->hdr_len)
@@ -102,11 +121,9 @@ static int write_headers(struct rpm_writer *w, struct cout *out)
 	}
 	crypto_hash_final_hex(ctx[0], CRYPTO_SHA1, sha1);
 	crypto_hash_final_hex(ctx[1], CRYPTO_SHA256, sha256);
-	buf_add(&front, header_magic, sizeof(header_magic));
-	buf_add(&front, hdr, hdr_len);
-	cstage_digest(w->stage, CRYPTO_MD5, front.data, front.len, &w->payload,
-		      md5);
-	buf_reset(&front);
+	buf_add(&signed_part, header_magic, sizeof(header_magic));
+	buf_add(&signed_part, hdr, hdr_len);
+	memcpy(md5, md5_mark, sizeof(md5));
 
 	sig = rpm_sig_export(sha1, sha256, md5,
 			(uint32_t)(8 + hdr_len + w->payload_size),
@@ -119,18 +136,22 @@ static int write_headers(struct rpm_writer *w, struct cout *out)
 	buf_add(&front, header_magic, sizeof(header_magic));
 	buf_add(&front, sig, sig_len);
 	buf_add(&front, pad, (size_t)(pad8(front.len) - front.len));
-	buf_add(&front, header_magic, sizeof(header_magic));
-	buf_add(&front, hdr, hdr_len);
+	buf_add(&front, signed_part.data, signed_part.len);
 	if (front.len != w->payload_off)
 		BUG("rpm headers end at %zu, payload starts at %ju", front.len,
 		    (uintmax_t)w->payload_off);
+	first = out->nr;
 	cout_add(out, front.data, front.len);
 	cout_append(out, &w->payload);
-	r = 0;
+	/* the MD5 over 9 MB per host: now, or on the writer's thread */
+	cstage_digest_defer(w->stage, CRYPTO_MD5, signed_part.data,
+			    signed_part.len, out, first + 1, first,
+			    md5_at(&front));
+	buf_release(&signed_part);
 	buf_release(&front);
 	free(hdr);
 	free(sig);
-	return r;
+	return 0;
 }
 
 /* Sizes the headers, which do not depend on digest values, and so places
