@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 BIN=$(fake_binary)
 # LeakSanitizer cannot run under strace (ptrace): off for that run only
+# shellcheck disable=SC2034 # used in the eval of a check
 NOLEAK="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 fleet() { # fleet FILE N: a site of N hosts
 	{
