@@ -23,7 +23,6 @@
 /* No real list is this long; a hostile one must not cost quadratic time in
  * the duplicate checks. */
 #define LIST_MAX 4096
-#define TEMPLATE_MAX (1 << 20)
 
 typedef int (*check_fn)(struct sval *v, const char *name,
 			const struct site *s);
@@ -63,7 +62,7 @@ int site_want_scalar(struct sval *v, const char *name, const char *what)
 	return 0;
 }
 
-static int has_control(const char *s)
+int site_has_control(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -71,7 +70,7 @@ static int has_control(const char *s)
 	return 0;
 }
 
-static int one_of(struct sval *v, const char *name, const char *const *ok,
+int site_one_of(struct sval *v, const char *name, const char *const *ok,
 		  const char *hint)
 {
 	size_t i;
@@ -162,96 +161,6 @@ int site_to_list(struct sval *v, const char *name)
 	out->n = 0;
 	sval_free(out);
 	return r;
-}
-
-/* Checks a path on the target and stores it normalised (no "//", "/./"
- * or trailing "/"), so that no spelling slips past the checks after this
- * one and later stages see one form. ".." is refused, not resolved: on
- * the target a symlink could make it mean another place. */
-static int check_abs_path(struct sval *v, const char *name)
-{
-	struct buf b = BUF_INIT;
-	const char *p = v->str;
-
-	if (!p[0])
-		return 0;
-	if (p[0] != '/')
-		return error_at(&v->loc, "'%s' must be an absolute path, not "
-					 "'%s' (start it with '/')",
-				name, p);
-	if (has_control(p) || strchr(p, '"') || strchr(p, '\\'))
-		return error_at(&v->loc, "'%s': path '%s' has quotes, "
-					 "backslashes or control characters",
-				name, p);
-	path_normalise(p, &b);
-	if (strstr(p, "/../") || ends_with(p, "/..")) {
-		error_at(&v->loc, "'%s': path '%s' has '..'; write the "
-				  "directory itself, e.g. '%s'",
-			 name, p, b.data);
-		buf_release(&b);
-		return -1;
-	}
-	sval_set_str(v, b.data);
-	buf_release(&b);
-	return 0;
-}
-
-/* The service user owns these directories (root makes and chowns them,
- * purge may delete them), so none may be a system directory, lie above
- * one, or lie in a tree where only root may own anything. */
-static int user_dir(struct sval *v, const char *name, const char *example)
-{
-	const char *d;
-
-	if (!v->str[0])
-		return error_at(&v->loc, "'%s' must not be empty; e.g. %s",
-				name, example);
-	d = sysdir_find(v->str);
-	if (d && !strcmp(d, v->str))
-		return error_at(&v->loc, "'%s' is '%s', a system directory; "
-					 "the service user needs a directory "
-					 "of its own, e.g. %s",
-				name, v->str, example);
-	if (d)
-		return error_at(&v->loc, "'%s' is '%s', which holds the system "
-					 "directory '%s'; the service user "
-					 "needs a directory of its own, e.g. %s",
-				name, v->str, d, example);
-	d = sysdir_root_tree(v->str);
-	if (d)
-		return error_at(&v->loc, "'%s' is '%s', inside %s, where only "
-					 "root may own files; the service user "
-					 "needs a directory of its own, e.g. %s",
-				name, v->str, d, example);
-	return 0;
-}
-
-/* Resolves a path given relative to the site file and checks that it is a
- * readable regular file. */
-static int check_input_file(struct sval *v, const char *name,
-			    const struct site *s)
-{
-	struct stat st;
-
-	if (!v->str[0])
-		return 0;
-	if (v->str[0] != '/') {
-		struct buf b = BUF_INIT;
-
-		buf_addf(&b, "%s/%s", s->dir, v->str);
-		sval_set_str(v, b.data);
-		buf_release(&b);
-	}
-	if (stat(v->str, &st) < 0)
-		return error_at(&v->loc, "'%s': cannot read '%s': %s", name,
-				v->str, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return error_at(&v->loc, "'%s': '%s' is not a regular file",
-				name, v->str);
-	if (access(v->str, R_OK) < 0)
-		return error_at(&v->loc, "'%s': cannot read '%s': %s", name,
-				v->str, strerror(errno));
-	return 0;
 }
 
 /* ---- scalar types ---------------------------------------------------- */
@@ -425,146 +334,6 @@ static int c_id(struct sval *v, const char *name, const struct site *s)
 	return 0;
 }
 
-static int c_path(struct sval *v, const char *name, const struct site *s)
-{
-	if (site_want_scalar(v, name, "an absolute path") < 0)
-		return -1;
-	return check_abs_path(v, name);
-}
-
-/* Names below /etc, and package names, that no other package or admin
- * could already use for their own files: the package ships, chowns and on
- * purge deletes what lies there. */
-static int name_is_ours(const char *name)
-{
-	return strstr(name, "komodo") || strstr(name, "periphery");
-}
-
-/* Judged by the directory right below /etc, which is what another package
- * could own: /etc/ssh/komodo is still inside /etc/ssh. */
-static int etc_dir_is_ours(const char *norm)
-{
-	char top[256];
-	const char *p = norm + strlen("/etc/");
-	size_t n = strcspn(p, "/");
-
-	if (!path_within(norm, "/etc") || !*p || n >= sizeof(top))
-		return 0;
-	memcpy(top, p, n);
-	top[n] = '\0';
-	return name_is_ours(top);
-}
-
-/* The config directory as its own check will accept it, or NULL when that
- * check fails (and reports). */
-static const char *confdir_of(const struct site *s, struct buf *dir)
-{
-	const char *d = site_str(s, "komodo_config_dir");
-
-	if (path_normalise(d, dir) < 0 || !path_within(dir->data, "/etc") ||
-	    sysdir_find(dir->data) || !etc_dir_is_ours(dir->data))
-		return NULL;
-	return dir->data;
-}
-
-/* Packages ship the config as a conffile, so it must live under /etc, and
- * in the package's own directory there: dpkg replaces a conffile on
- * upgrade and purge deletes it, so a path such as /etc/shadow or
- * /etc/ssh/sshd_config would hand another package's file to this one. */
-static int c_confpath(struct sval *v, const char *name, const struct site *s)
-{
-	struct buf dir = BUF_INIT;
-	const char *d;
-	int r = 0;
-
-	if (site_want_scalar(v, name, "an absolute path") < 0)
-		return -1;
-	/* a trailing '/' names a directory: do not normalise it away */
-	if (!ends_with(v->str, "/") && check_abs_path(v, name) < 0)
-		return -1;
-	if (!starts_with(v->str, "/etc/") || ends_with(v->str, "/") ||
-	    sysdir_find(v->str))
-		return error_at(&v->loc, "'%s' is '%s'; a package ships its "
-					 "config under /etc as a conffile (kept "
-					 "on upgrade), e.g. "
-					 "/etc/komodo/periphery.config.toml",
-				name, v->str);
-	d = confdir_of(s, &dir);
-	if (d && (!path_within(v->str, d) || !strcmp(v->str, d)))
-		r = error_at(&v->loc, "'%s' is '%s', not a file inside "
-				      "komodo_config_dir '%s'; the package owns "
-				      "its config file "
-				      "(replaced on upgrade, deleted on purge), "
-				      "so it must lie in the package's own "
-				      "directory: e.g. %s/periphery.config.toml",
-			     name, v->str, d, d);
-	else if (d && (!strcmp(v->str, ENV_FILE) ||
-		       path_within(v->str, KEYS_DIR)))
-		r = error_at(&v->loc, "'%s' is '%s', where the package keeps "
-				      "%s; e.g. %s/periphery.config.toml",
-			     name, v->str,
-			     strcmp(v->str, ENV_FILE) ? "its key files"
-						      : "the environment file",
-			     d);
-	buf_release(&dir);
-	return r;
-}
-
-/* The service user's home is made, chowned and, on purge, deleted. */
-static int c_home(struct sval *v, const char *name, const struct site *s)
-{
-	if (c_path(v, name, s) < 0)
-		return -1;
-	return user_dir(v, name, "/home/komodo or /var/lib/komodo");
-}
-
-/* Root directory, repo, stack and build directories: made and chowned
- * for the service user like its home. */
-static int c_datadir(struct sval *v, const char *name, const struct site *s)
-{
-	if (c_path(v, name, s) < 0)
-		return -1;
-	return user_dir(v, name, "/home/komodo/.komodo");
-}
-
-/* Root gives the config directory to the service user's group (chown
- * root:group, chmod 0750) and removes it on purge. */
-static int c_confdir(struct sval *v, const char *name, const struct site *s)
-{
-	const char *d;
-
-	if (c_path(v, name, s) < 0)
-		return -1;
-	d = v->str[0] ? sysdir_find(v->str) : NULL;
-	if (d)
-		return error_at(&v->loc, "'%s' is '%s', %s%s%s; the scripts "
-					 "give it to the service user's group "
-					 "and remove it on purge: use a "
-					 "directory of its own, e.g. "
-					 "/etc/komodo",
-				name, v->str,
-				strcmp(d, v->str) ? "which holds the system "
-						    "directory '"
-						  : "a system directory",
-				strcmp(d, v->str) ? d : "",
-				strcmp(d, v->str) ? "'" : "");
-	if (!path_within(v->str, "/etc"))
-		return error_at(&v->loc, "'%s' is '%s'; the package's config "
-					 "lives below /etc, e.g. /etc/komodo",
-				name, v->str);
-	/* /etc/ssh, /etc/sudoers.d, ...: another package's or the admin's */
-	if (!etc_dir_is_ours(v->str))
-		return error_at(&v->loc, "'%s' is '%s', which may belong to "
-					 "another package or the admin; the "
-					 "scripts give it to the service user's "
-					 "group and remove it on purge: use a "
-					 "directory named for this package "
-					 "('komodo' or 'periphery' in its name "
-					 "below /etc), e.g. /etc/komodo",
-				name, v->str);
-	return 0;
-}
-
 static int c_user(struct sval *v, const char *name, const struct site *s)
 {
 	const char *p;
@@ -693,7 +462,7 @@ static int c_loglevel(struct sval *v, const char *name, const struct site *s)
 	static const char *const ok[] = { "trace", "debug", "info", "warn",
 					  "error", NULL };
 
-	return one_of(v, name, ok,
+	return site_one_of(v, name, ok,
 		      "expected trace, debug, info, warn or error "
 		      "(Periphery has no 'off')");
 }
@@ -702,21 +471,21 @@ static int c_stdio(struct sval *v, const char *name, const struct site *s)
 {
 	static const char *const ok[] = { "standard", "json", "none", NULL };
 
-	return one_of(v, name, ok, "expected standard, json or none");
+	return site_one_of(v, name, ok, "expected standard, json or none");
 }
 
 static int c_scope(struct sval *v, const char *name, const struct site *s)
 {
 	static const char *const ok[] = { "user", "system", NULL };
 
-	return one_of(v, name, ok, "expected user or system");
+	return site_one_of(v, name, ok, "expected user or system");
 }
 
 static int c_source(struct sval *v, const char *name, const struct site *s)
 {
 	static const char *const ok[] = { "github", "forge", NULL };
 
-	return one_of(v, name, ok, "expected github or forge");
+	return site_one_of(v, name, ok, "expected github or forge");
 }
 
 static int c_action(struct sval *v, const char *name, const struct site *s)
@@ -729,7 +498,7 @@ static int c_action(struct sval *v, const char *name, const struct site *s)
 				"package on the host with 'apt remove' / "
 				"'apt purge' or 'rpm -e'",
 				name);
-	return one_of(v, name, ok, "expected install or update");
+	return site_one_of(v, name, ok, "expected install or update");
 }
 
 static int version_tag_ok(const char *p)
@@ -789,7 +558,7 @@ static int url_ok(const char *u, const char *const *schemes)
 	for (i = 0; schemes[i]; i++)
 		if (starts_with(u, schemes[i]) && u[strlen(schemes[i])] &&
 		    u[strlen(schemes[i])] != '/')
-			return !has_control(u) && !strpbrk(u, " \"\\");
+			return !site_has_control(u) && !strpbrk(u, " \"\\");
 	return 0;
 }
 
@@ -868,7 +637,7 @@ static const char *const arch_names[][2] = {
 	{ "aarch64", "arm64" },
 };
 
-static const char *arch_norm(const char *a)
+const char *site_arch_norm(const char *a)
 {
 	size_t i;
 
@@ -893,7 +662,7 @@ static int per_arch(struct sval *v, const char *name, const struct site *s,
 		return each(v, name, s);
 	}
 	for (i = 0; i < v->n; i++) {
-		const char *a = arch_norm(v->keys[i]);
+		const char *a = site_arch_norm(v->keys[i]);
 
 		if (!a) {
 			r = error_at(&v->key_locs[i],
@@ -913,7 +682,7 @@ static int per_arch(struct sval *v, const char *name, const struct site *s,
 
 static int c_binpath(struct sval *v, const char *name, const struct site *s)
 {
-	return per_arch(v, name, s, check_input_file);
+	return per_arch(v, name, s, site_check_input_file);
 }
 
 static int one_sha256(struct sval *v, const char *name, const struct site *s)
@@ -940,287 +709,6 @@ static int c_sha256(struct sval *v, const char *name, const struct site *s)
 	return per_arch(v, name, s, one_sha256);
 }
 
-static int fixed(struct sval *v, const char *name, const char *want)
-{
-	if (site_want_scalar(v, name, "a path") < 0)
-		return -1;
-	if (!strcmp(v->str, want))
-		return 0;
-	return error_at(&v->loc,
-			"'%s' is '%s'; packages install the agent as %s, "
-			"owned by root so the agent cannot replace itself; "
-			"remove '%s' from the site file",
-			name, v->str, "/usr/bin/periphery", name);
-}
-
-static int c_bindir(struct sval *v, const char *name, const struct site *s)
-{
-	return fixed(v, name, "/usr/bin");
-}
-
-static int c_binfile(struct sval *v, const char *name, const struct site *s)
-{
-	return fixed(v, name, "/usr/bin/periphery");
-}
-
-static int c_template(struct sval *v, const char *name, const struct site *s)
-{
-	struct stat st;
-
-	if (site_want_scalar(v, name, "a file path") < 0)
-		return -1;
-	if (ends_with(v->str, ".j2") && access(v->str, F_OK) < 0 &&
-	    !strchr(v->str, '/'))
-		return error_at(&v->loc, "'%s': '%s' names the role's "
-					 "template; give the path of your own "
-					 "template file, or leave it empty",
-				name, v->str);
-	if (check_input_file(v, name, s) < 0)
-		return -1;
-	/* render reads it whole; a template is a page of text */
-	if (v->str[0] && stat(v->str, &st) == 0 && st.st_size > TEMPLATE_MAX)
-		return error_at(&v->loc, "'%s': '%s' is larger than %d KiB; "
-					 "is it really a template?",
-				name, v->str, TEMPLATE_MAX >> 10);
-	return 0;
-}
-
-static int c_paths(struct sval *v, const char *name, const struct site *s)
-{
-	size_t i;
-	int r = site_to_list(v, name);
-
-	for (i = 0; i < v->n; i++)
-		if (check_abs_path(v->items[i], name) < 0)
-			r = -1;
-	return r;
-}
-
-/* ---- packaging ------------------------------------------------------- */
-
-static int c_pkgname(struct sval *v, const char *name, const struct site *s)
-{
-	const char *p;
-
-	if (site_want_scalar(v, name, "a package name") < 0)
-		return -1;
-	p = v->str;
-	if (strlen(p) < 2 || !(islower((unsigned char)*p) ||
-			       isdigit((unsigned char)*p)))
-		goto bad;
-	for (; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
-		    !strchr("+.-", *p))
-			goto bad;
-	/* the name is a path too: /var/lib/NAME (deleted on purge),
-	 * /usr/share/doc/NAME, /usr/lib/sysusers.d/NAME.conf */
-	if (!name_is_ours(v->str))
-		return error_at(&v->loc, "'%s' is '%s', which may be another "
-					 "package's name or directory (purge "
-					 "deletes /var/lib/%s); use a name with "
-					 "'komodo' or 'periphery' in it, e.g. "
-					 "komodo-periphery or %s-komodo",
-				name, v->str, v->str, v->str);
-	return 0;
-bad:
-	return error_at(&v->loc, "'%s' is '%s'; a package name is lower-case "
-				 "letters, digits, '+', '-' and '.', at least "
-				 "two characters",
-			name, v->str);
-}
-
-static int c_release(struct sval *v, const char *name, const struct site *s)
-{
-	const char *p;
-
-	if (site_want_scalar(v, name, "a release") < 0)
-		return -1;
-	if (!isalnum((unsigned char)v->str[0]) || !strcmp(v->str, "0"))
-		goto bad;
-	for (p = v->str; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(".+~", *p))
-			goto bad;
-	return 0;
-bad:
-	return error_at(&v->loc, "'%s' is '%s'; a release is letters, digits, "
-				 "'.', '+' and '~' (no '-'), not 0, e.g. 1",
-			name, v->str);
-}
-
-static int c_maintainer(struct sval *v, const char *name,
-			const struct site *s)
-{
-	const char *lt, *at, *gt;
-
-	if (site_want_scalar(v, name, "'Name <email>'") < 0)
-		return -1;
-	lt = strchr(v->str, '<');
-	at = lt ? strchr(lt, '@') : NULL;
-	gt = at ? strchr(at, '>') : NULL;
-	if (!lt || lt == v->str || lt[-1] != ' ' || !at || !gt || gt[1] ||
-	    has_control(v->str))
-		return error_at(&v->loc, "'%s' is '%s'; expected 'Full Name "
-					 "<address@example.org>'",
-				name, v->str);
-	return 0;
-}
-
-static int c_formats(struct sval *v, const char *name, const struct site *s)
-{
-	size_t i;
-	int r = site_to_list(v, name);
-
-	if (!r && !v->n)
-		return error_at(&v->loc, "'%s' is empty; give deb, rpm or "
-					 "both",
-				name);
-	for (i = 0; i < v->n; i++)
-		if (!pkg_format_find(v->items[i]->str)) {
-			struct buf names = BUF_INIT;
-
-			pkg_format_names(&names);
-			r = error_at(&v->items[i]->loc,
-				     "'%s': unknown format '%s' (%s)", name,
-				     v->items[i]->str, names.data);
-			buf_release(&names);
-		}
-	return r;
-}
-
-static int c_arches(struct sval *v, const char *name, const struct site *s)
-{
-	size_t i;
-	int r = site_to_list(v, name);
-
-	if (!r && !v->n)
-		return error_at(&v->loc, "'%s' is empty; give amd64, arm64 "
-					 "or both",
-				name);
-	for (i = 0; i < v->n; i++) {
-		const char *a = arch_norm(v->items[i]->str);
-
-		if (!a)
-			r = error_at(&v->items[i]->loc,
-				     "'%s': unsupported architecture '%s'; "
-				     "Komodo publishes Periphery for amd64 "
-				     "(x86_64) and arm64 (aarch64) only",
-				     name, v->items[i]->str);
-		else
-			sval_set_str(v->items[i], a);
-	}
-	return r;
-}
-
-static int one_comp(struct sval *v, const char *name, const struct site *s)
-{
-	static const char *const ok[] = { "xz", "zstd", "gzip", NULL };
-
-	return one_of(v, name, ok,
-		      "expected xz, zstd or gzip (dpkg and lintian reject "
-		      "uncompressed members)");
-}
-
-static int c_compression(struct sval *v, const char *name,
-			 const struct site *s)
-{
-	size_t i;
-	int r = 0;
-
-	if (v->type != SV_MAP)
-		return one_comp(v, name, s);
-	for (i = 0; i < v->n; i++) {
-		if (!pkg_format_find(v->keys[i])) {
-			struct buf names = BUF_INIT;
-
-			pkg_format_names(&names);
-			r = error_at(&v->key_locs[i],
-				     "'%s': '%s' is not a format (%s)", name,
-				     v->keys[i], names.data);
-			buf_release(&names);
-		} else if (one_comp(v->items[i], name, s) < 0)
-			r = -1;
-	}
-	return r;
-}
-
-/* ---- komodo_service_overrides (unit.c ships them as a drop-in) -------- */
-
-static int override_line(const struct sval *l, const char *name)
-{
-	const char *p = l->str;
-
-	if (l->type != SV_SCALAR)
-		return error_at(&l->loc, "'%s': each override is one "
-					 "'Directive=value' string, not %s",
-				name, site_shape(l));
-	if (l->secret)
-		return error_at(&l->loc, "'%s': the drop-in is world-readable "
-					 "(0644); a secret cannot go there (use "
-					 "komodo_extra_env)",
-				name);
-	if (has_control(p))
-		return error_at(&l->loc, "'%s': this item has a newline or "
-					 "control character; give one directive "
-					 "per list item",
-				name);
-	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
-		goto bad;
-	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-	       (*p >= '0' && *p <= '9'))
-		p++;
-	if (*p == '=')
-		return 0;
-bad:
-	return error_at(&l->loc, "'%s': '%s' is not 'Directive=value' "
-				 "(e.g. 'ReadWritePaths=/srv/data')",
-			name, l->str);
-}
-
-static int override_list(const struct sval *v, const char *name)
-{
-	size_t i;
-	int r = 0;
-
-	if (v->type != SV_SEQ)
-		return error_at(&v->loc, "'%s' must be a list of "
-					 "'Directive=value' strings, not %s",
-				name, site_shape(v));
-	for (i = 0; i < v->n; i++)
-		if (override_line(v->items[i], name) < 0)
-			r = -1;
-	return r;
-}
-
-/* A list (for [Service]) or a map from Unit, Service or Install to lists. */
-static int c_unitoverrides(struct sval *v, const char *name,
-			   const struct site *s)
-{
-	static const char *const sections[] = { "Unit", "Service", "Install" };
-	size_t i, j;
-	int r = 0;
-
-	if (v->type == SV_NULL) {
-		v->type = SV_SEQ;
-		return 0;
-	}
-	if (v->type != SV_MAP)
-		return override_list(v, name);
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < ARRAY_SIZE(sections); j++)
-			if (!strcmp(v->keys[i], sections[j]))
-				break;
-		if (j == ARRAY_SIZE(sections))
-			r = error_at(&v->key_locs[i], "'%s': unknown section "
-						      "'%s' (Unit, Service or "
-						      "Install)",
-				     name, v->keys[i]);
-		else if (v->items[i]->type != SV_NULL &&
-			 override_list(v->items[i], name) < 0)
-			r = -1;
-	}
-	return r;
-}
-
 /* clang-format off */
 static const struct site_type types[] = {
 	{ "!str", site_check_str, 0 },
@@ -1229,11 +717,11 @@ static const struct site_type types[] = {
 	{ "!bool", site_check_bool, 0 },
 	{ "!port", c_port, 0 },
 	{ "!id", c_id, 0 },
-	{ "!path", c_path, 0 },
-	{ "!confpath", c_confpath, 0 },
-	{ "!home", c_home, 0 },
-	{ "!datadir", c_datadir, 0 },
-	{ "!confdir", c_confdir, 0 },
+	{ "!path", site_check_path, 0 },
+	{ "!confpath", site_check_confpath, 0 },
+	{ "!home", site_check_home, 0 },
+	{ "!datadir", site_check_datadir, 0 },
+	{ "!confdir", site_check_confdir, 0 },
 	{ "!user", c_user, 0 },
 	{ "!ip", c_ip, 0 },
 	{ "!cidrs", c_cidrs, 0 },
@@ -1251,21 +739,21 @@ static const struct site_type types[] = {
 	{ "!secrets", c_secrets, 1 },
 	{ "!binpath", c_binpath, 0 },
 	{ "!sha256", c_sha256, 0 },
-	{ "!bindir", c_bindir, 0 },
-	{ "!binfile", c_binfile, 0 },
-	{ "!template", c_template, 0 },
-	{ "!paths", c_paths, 0 },
+	{ "!bindir", site_check_bindir, 0 },
+	{ "!binfile", site_check_binfile, 0 },
+	{ "!template", site_check_template, 0 },
+	{ "!paths", site_check_paths, 0 },
 	{ "!gitproviders", site_check_gitproviders, 1 },
 	{ "!registries", site_check_registries, 1 },
 	{ "!namevalues", site_check_namevalues, 1 },
 	{ "!envvars", site_check_envvars, 1 },
-	{ "!pkgname", c_pkgname, 0 },
-	{ "!release", c_release, 0 },
-	{ "!maintainer", c_maintainer, 0 },
-	{ "!formats", c_formats, 0 },
-	{ "!arches", c_arches, 0 },
-	{ "!compression", c_compression, 0 },
-	{ "!unitoverrides", c_unitoverrides, 0 },
+	{ "!pkgname", site_check_pkgname, 0 },
+	{ "!release", site_check_release, 0 },
+	{ "!maintainer", site_check_maintainer, 0 },
+	{ "!formats", site_check_formats, 0 },
+	{ "!arches", site_check_arches, 0 },
+	{ "!compression", site_check_compression, 0 },
+	{ "!unitoverrides", site_check_unitoverrides, 0 },
 };
 /* clang-format on */
 

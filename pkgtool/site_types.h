@@ -54,6 +54,36 @@ int site_to_list(struct sval *v, const char *name);
 const char *site_shape(const struct sval *v);
 int site_check_str(struct sval *v, const char *name, const struct site *s);
 int site_check_bool(struct sval *v, const char *name, const struct site *s);
+
+/* Shared by the checks of site_types.c, site_paths.c (values naming paths
+ * on the target) and site_pkgtypes.c (the package's own values); each
+ * check reports at the value's location and returns -1. */
+int site_has_control(const char *s);
+int site_one_of(struct sval *v, const char *name, const char *const *ok,
+		const char *hint);
+const char *site_arch_norm(const char *a);
+int site_check_input_file(struct sval *v, const char *name,
+		const struct site *s);
+int site_check_path(struct sval *v, const char *name, const struct site *s);
+int site_name_is_ours(const char *name);
+int site_check_confpath(struct sval *v, const char *name, const struct site *s);
+int site_check_home(struct sval *v, const char *name, const struct site *s);
+int site_check_datadir(struct sval *v, const char *name, const struct site *s);
+int site_check_confdir(struct sval *v, const char *name, const struct site *s);
+int site_check_bindir(struct sval *v, const char *name, const struct site *s);
+int site_check_binfile(struct sval *v, const char *name, const struct site *s);
+int site_check_template(struct sval *v, const char *name, const struct site *s);
+int site_check_paths(struct sval *v, const char *name, const struct site *s);
+int site_check_pkgname(struct sval *v, const char *name, const struct site *s);
+int site_check_release(struct sval *v, const char *name, const struct site *s);
+int site_check_maintainer(struct sval *v, const char *name,
+		const struct site *s);
+int site_check_formats(struct sval *v, const char *name, const struct site *s);
+int site_check_arches(struct sval *v, const char *name, const struct site *s);
+int site_check_compression(struct sval *v, const char *name,
+		const struct site *s);
+int site_check_unitoverrides(struct sval *v, const char *name,
+		const struct site *s);
 int site_check_gitproviders(struct sval *v, const char *name,
 			    const struct site *s);
 int site_check_registries(struct sval *v, const char *name,
