@@ -705,6 +705,43 @@ static int parse_opts(int argc, char **argv, struct build_opts *o)
 	return 0;
 }
 
+/* The build's packages into the repository of --publish; 0 or 1. */
+static int publish_to_repo(const struct build_opts *bo, int per_host)
+{
+	struct repo_opts ro;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.key = bo->sign_key;
+	ro.per_host = per_host;
+	if (repo_add(bo->publish_dir, published, nr_published, &ro) < 0) {
+		error("the packages are in '%s', but not in the repository "
+		      "'%s'", bo->outdir, bo->publish_dir);
+		return 1;
+	}
+	return 0;
+}
+
+/* The file-scope state of one build, for the next (unit tests run
+ * several in one process). */
+static void release_outputs(void)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; outs && i < max_outs; i++)
+		free(outs[i].pattern);
+	free(outs);
+	outs = NULL;
+	max_outs = 0;
+	for (k = 0; k < nr_published; k++)
+		free(published[k]);
+	free(published);
+	published = NULL;
+	nr_published = 0;
+	free(sign_fpr);
+	sign_fpr = NULL;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts bo;
@@ -776,19 +813,7 @@ int cmd_build(int argc, char **argv)
 			goto out;
 	if (write_targets(targets, ntargets) < 0)
 		goto out;
-	r = 0;
-	if (bo.publish_dir) {
-		struct repo_opts ro;
-
-		memset(&ro, 0, sizeof(ro));
-		ro.key = bo.sign_key;
-		ro.per_host = nwant > 0;
-		if (repo_add(bo.publish_dir, published, nr_published, &ro) < 0) {
-			error("the packages are in '%s', but not in the "
-			      "repository '%s'", outdir, bo.publish_dir);
-			r = 1;
-		}
-	}
+	r = bo.publish_dir ? publish_to_repo(&bo, nwant > 0) : 0;
 out:
 	release_targets(targets, ntargets, r);
 	if (r)
@@ -796,19 +821,8 @@ out:
 	buf_release(&made_out);
 	free(targets);
 	free(want_hosts);
-	for (i = 0; outs && i < max_outs; i++)
-		free(outs[i].pattern);
-	free(outs);
-	outs = NULL;
+	release_outputs();
 	cstage_free(stage);
-	for (c = 0; c < nr_published; c++)
-		free(published[c]);
-	free(published);
-	published = NULL;
-	nr_published = 0;
-	free(sign_fpr);
-	sign_fpr = NULL;
-	max_outs = 0;
 	site_release(&base);
 	state_release(&st);
 	return r;

@@ -698,6 +698,39 @@ const struct cli_cmd register_cmd = {
 		   "pkgtool register site.yml --host web1",
 };
 
+/* 0 to go on, -1 after --help (exit 0), or the usage exit status 2. */
+static int parse_opts(int argc, char **argv, struct reg_opts *o,
+		      const char ***want, size_t *nwant)
+{
+	int c;
+
+	while ((c = cli_getopt(argc, argv, &register_cmd)) != -1) {
+		switch (c) {
+		case 'H':
+			*want = xrealloc(*want, (*nwant + 1) * sizeof(**want));
+			(*want)[(*nwant)++] = optarg;
+			break;
+		case 'n':
+			o->dry_run = 1;
+			break;
+		case 'R':
+			o->rotate = 1;
+			break;
+		case 'K':
+			o->rotate_keys = 1;
+			break;
+		case 'A':
+			o->cacert = optarg;
+			break;
+		default:
+			return c == CLI_HELP ? -1 : 2;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(&register_cmd);
+	return 0;
+}
+
 int cmd_register(int argc, char **argv)
 {
 	struct reg_opts o = { 0 };
@@ -707,32 +740,10 @@ int cmd_register(int argc, char **argv)
 	size_t nwant = 0, n = 0, i, j;
 	int c, bad = 0, ret = 1;
 
-	while ((c = cli_getopt(argc, argv, &register_cmd)) != -1) {
-		switch (c) {
-		case 'H':
-			want = xrealloc(want, (nwant + 1) * sizeof(*want));
-			want[nwant++] = optarg;
-			break;
-		case 'n':
-			o.dry_run = 1;
-			break;
-		case 'R':
-			o.rotate = 1;
-			break;
-		case 'K':
-			o.rotate_keys = 1;
-			break;
-		case 'A':
-			o.cacert = optarg;
-			break;
-		default:
-			free(want);
-			return c == CLI_HELP ? 0 : 2;
-		}
-	}
-	if (optind != argc - 1) {
+	c = parse_opts(argc, argv, &o, &want, &nwant);
+	if (c) {
 		free(want);
-		return cli_usage(&register_cmd);
+		return c < 0 ? 0 : c;
 	}
 	o.path = argv[optind];
 	if (site_load(&base, o.path) < 0) {
