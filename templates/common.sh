@@ -543,7 +543,8 @@ kp_configure() {
 		if [ "$1" = install ] || [ ! -e "$KP_STATE/scope-user" ]; then
 			kp_user_enable
 		fi
-		: >"$KP_STATE/scope-user"
+		# a repeated configure changes nothing, not even an mtime
+		[ -e "$KP_STATE/scope-user" ] || : >"$KP_STATE/scope-user"
 	else
 		if [ -e "$KP_STATE/scope-user" ]; then
 			kp_user_stop
@@ -562,7 +563,7 @@ kp_configure() {
 				deb-systemd-helper update-state "$KP_UNIT" >/dev/null 2>&1 || true
 			fi
 		fi
-		: >"$KP_STATE/scope-system"
+		[ -e "$KP_STATE/scope-system" ] || : >"$KP_STATE/scope-system"
 	fi
 	if kp_systemd_running; then
 		systemctl daemon-reload >/dev/null 2>&1 || true

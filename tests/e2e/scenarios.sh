@@ -7,7 +7,7 @@
 # state of the host that postinst may touch, for "changes nothing more"
 snapshot() {
 	x sh -c 'getent passwd komodo; getent group komodo; id komodo
-		ls -la /var/lib/systemd/linger /var/lib/komodo-periphery 2>&1
+		ls -la --time-style=full-iso /var/lib/systemd/linger /var/lib/komodo-periphery 2>&1
 		stat -c "%n %U:%G %a" /home/komodo /home/komodo/.komodo /home/komodo/.komodo/* \
 			/etc/komodo /etc/komodo/periphery.config.toml 2>&1
 		find /home/komodo/.config /etc/systemd/system -name periphery.service -printf "%p -> %l %u\n" 2>&1 | sort
