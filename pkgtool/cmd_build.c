@@ -220,7 +220,9 @@ static int write_one(struct cstage *stage, const struct site *s,
 	if ((size_t)nr_outs == max_outs)
 		BUG("more packages than planned");
 	o = &outs[nr_outs];
-	plan_filename(s, v, po->format, po->arch, po->release, &name);
+	/* one reading of the package's name for its file and its pattern */
+	plan_package_init(&pp, s);
+	plan_filename(&pp, v, po->format, po->arch, po->release, &name);
 	if (strlen(outdir) + name.len + 16 > sizeof(o->tmp)) {
 		buf_release(&name);
 		return error("output path '%s' is too long", outdir);
@@ -228,7 +230,6 @@ static int write_one(struct cstage *stage, const struct site *s,
 	if ((size_t)snprintf(o->final, sizeof(o->final), "%s/%s", outdir,
 			     name.data) >= sizeof(o->final))
 		BUG("output path checked above");
-	plan_package_init(&pp, s);
 	outdir_pattern(po->format, pp.name, po->arch, &name);
 	o->pattern = buf_detach(&name, NULL);
 	o->tmp[0] = '\0';

@@ -23,6 +23,7 @@
 #include "fsutil.h"
 #include "pkgtool.h"
 #include "plan.h"
+#include "tmpl.h"
 #include "util.h"
 #include "version.h"
 #include "banned.h"
@@ -390,21 +391,12 @@ out:
  * characters, so the printed commands can be pasted. */
 static void add_shell_word(struct buf *b, const char *s)
 {
-	const char *p;
-
 	if (s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			"0123456789_./-+,:=@")] == '\0' &&
-	    s[0] != '-') {
+	    s[0] != '-')
 		buf_addstr(b, s);
-		return;
-	}
-	buf_addch(b, '\'');
-	for (p = s; *p; p++)
-		if (*p == '\'')
-			buf_addstr(b, "'\\''");
-		else
-			buf_addch(b, *p);
-	buf_addch(b, '\'');
+	else
+		sh_quote(b, s);
 }
 
 static void add_cmd(struct buf *b, const char *cmd, const char *path)

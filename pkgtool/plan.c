@@ -27,14 +27,11 @@ static const char *own_arch(const struct pkg_format *f, const char *arch)
 	return a;
 }
 
-void plan_filename(const struct site *s, const struct version *v,
+void plan_filename(const struct plan_package *pp, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
 		   const char *release, struct buf *out)
 {
-	struct plan_package pp;
-
-	plan_package_init(&pp, s);
-	f->filename(out, pp.name, v->text, release ? release : pp.release,
+	f->filename(out, pp->name, v->text, release ? release : pp->release,
 		    own_arch(f, arch));
 }
 

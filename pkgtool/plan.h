@@ -225,7 +225,7 @@ int plan_has_secrets(const struct site *s, const struct plan_state *ps);
 /* Output file name, e.g. komodo-periphery_1.19.5-1_amd64.deb; release
  * NULL: the site's package_release (the state may raise it per package:
  * cmd_build, state.h, plan_opts.release). */
-void plan_filename(const struct site *s, const struct version *v,
+void plan_filename(const struct plan_package *pp, const struct version *v,
 		   const struct pkg_format *f, const char *arch,
 		   const char *release, struct buf *out);
 /* The maintainer-script text for slot, as plan_pkg() would ship it. */

@@ -35,6 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void plan_all(const struct site *s, const struct version *v)
 {
 	struct plan_opts po;
+	struct plan_package pp;
 	struct buf b = BUF_INIT;
 	struct pkg p;
 	size_t f, i;
@@ -54,7 +55,8 @@ static void plan_all(const struct site *s, const struct version *v)
 			plan_script(s, v, fmt, NULL, (enum pkg_script)i, &b);
 			buf_reset(&b);
 		}
-		plan_filename(s, v, fmt, "arm64", NULL, &b);
+		plan_package_init(&pp, s);
+		plan_filename(&pp, v, fmt, "arm64", NULL, &b);
 		buf_reset(&b);
 	}
 	buf_release(&b);
